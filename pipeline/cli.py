@@ -1,0 +1,245 @@
+"""``newsdedup run|validate JOB.yaml``: the command line.
+
+Values on the command line override the job file (``--output``, ``--workers``, ``--runner``, and any key with
+``--set dedup.threshold=0.6``); flags this command does not know are passed to Beam as pipeline options.
+"""
+
+from __future__ import annotations
+
+import logging
+
+# Beam warns through the root logger while it is imported (optional GCP clients); keep that off the
+# terminal until main() sets up logging for the run.
+logging.getLogger().addHandler(logging.NullHandler())
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import apache_beam as beam
+import yaml
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.config import Job, JobError, load_job
+from pipeline.graph import OUTPUTS, build
+from pipeline.report import counters_from, dedup_figures, lsh_settings, reconcile, render_summary
+from transforms.read import count_matches
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_JOB = 0, 1, 2
+
+
+def _job_from_args(args: argparse.Namespace) -> Job:
+    overrides = list(args.set or [])
+    if getattr(args, "output", None):
+        overrides.append(f"output.path={json.dumps(args.output)}")
+    if getattr(args, "runner", None):
+        overrides.append(f"runner.name={args.runner}")
+    if getattr(args, "workers", None):
+        overrides.append(f"runner.options.direct_num_workers={args.workers}")
+        overrides.append(
+            "runner.options.direct_running_mode=" + ("multi_processing" if args.workers > 1 else "in_memory")
+        )
+    return load_job(args.job, overrides)
+
+
+def check_inputs(job: Job) -> list[str]:
+    """Problems with the inputs that are cheaper to report now than after the pipeline starts."""
+    problems = []
+    for i, spec in enumerate(job.inputs):
+        try:
+            n = count_matches(spec.path)
+        except Exception as e:  # a filesystem that cannot be listed (missing credentials, bad scheme)
+            problems.append(f"inputs[{i}].path: cannot list {spec.path!r}: {e}")
+            continue
+        if n == 0:
+            problems.append(f"inputs[{i}].path: {spec.path!r} matches no file")
+    return problems
+
+
+def _worker_log(job: Job) -> str | None:
+    """Where multi-process local workers write their own logs (they would flood the terminal otherwise)."""
+    opts = job.runner.options
+    if job.runner.name != "DirectRunner" or opts.get("direct_running_mode") != "multi_processing":
+        return None
+    base = job.output.path.rstrip("/")
+    if "://" in base:
+        return None
+    os.makedirs(os.path.join(base, "logs"), exist_ok=True)
+    return os.path.abspath(os.path.join(base, "logs", "workers.log"))
+
+
+def pipeline_options(job: Job, beam_args: list[str], *, verbose: bool = False) -> PipelineOptions:
+    """The runner options of the job file as Beam flags, then the command line's pass-through flags."""
+    flags = [] if verbose else ["--default_sdk_harness_log_level=WARNING"]
+    for key, value in job.runner.options.items():
+        if key == "direct_running_mode" and _worker_log(job) and not verbose:
+            continue  # make_runner sets up the same subprocess workers, with their logs sent to a file
+        if isinstance(value, bool):
+            if value:
+                flags.append(f"--{key}")
+        elif isinstance(value, list):
+            flags += [f"--{key}={v}" for v in value]
+        else:
+            flags.append(f"--{key}={value}")
+    return PipelineOptions(flags + beam_args)
+
+
+def make_runner(job: Job, *, verbose: bool = False) -> Any:
+    """The runner to use. ``DirectRunner`` means Beam's in-process FnApiRunner, chosen explicitly: in Beam 2.77 a
+    plain DirectRunner first tries the Prism runner, which downloads a binary (no network here, and a scheduled
+    batch job must not fetch code at run time). FnApiRunner honours direct_num_workers and direct_running_mode;
+    for multi_processing we start the same worker command ourselves, with its stderr going to a log file."""
+    if job.runner.name != "DirectRunner":
+        return job.runner.name
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    log = _worker_log(job)
+    if log is None or verbose:
+        return FnApiRunner()
+    from apache_beam.transforms.environments import SubprocessSDKEnvironment
+
+    command = (
+        f"{shlex.quote(sys.executable)} -m apache_beam.runners.worker.sdk_worker_main 2>>{shlex.quote(log)}"
+    )
+    return FnApiRunner(
+        default_environment=SubprocessSDKEnvironment.from_command_string(command_string=command)
+    )
+
+
+def clear_outputs(path: str) -> None:
+    """A rerun replaces its outputs: old shards would otherwise mix with new ones."""
+    base = path.rstrip("/")
+    stale = [f"{base}/{name}/part-*" for name in OUTPUTS] + [
+        f"{base}/summary.json",
+        f"{base}/logs/workers.log",
+    ]
+    for result in FileSystems.match(stale):
+        paths = [m.path for m in result.metadata_list]
+        if paths:
+            FileSystems.delete(paths)
+
+
+def run_job(job: Job, beam_args: list[str] | None = None, *, verbose: bool = False) -> dict[str, Any]:
+    """Run a job to completion and write its ``summary.json``; returns the summary."""
+    clear_outputs(job.output.path)
+    bands, rows = job.dedup.resolved_bands_rows()
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    p = beam.Pipeline(
+        runner=make_runner(job, verbose=verbose),
+        options=pipeline_options(job, beam_args or [], verbose=verbose),
+    )
+    build(p, job)
+    result = p.run()
+    result.wait_until_finish()
+    wall = time.perf_counter() - t0
+    counters = counters_from(result)
+    base = job.output.path.rstrip("/")
+    summary = {
+        "job": job.name,
+        "runner": job.runner.name,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 2),
+        "settings": {"lsh": lsh_settings(bands=bands, rows=rows, threshold=job.dedup.threshold)},
+        "reconciliation": reconcile(counters),
+        "dedup": dedup_figures(counters),
+        "counters": counters,
+        "outputs": {name: f"{base}/{name}/" for name in OUTPUTS} | {"summary": f"{base}/summary.json"},
+    }
+    with FileSystems.create(f"{base}/summary.json") as fh:
+        fh.write(json.dumps(summary, indent=2).encode("utf-8"))
+    return summary
+
+
+def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    job = _job_from_args(args)
+    problems = check_inputs(job)
+    if problems:
+        print("job cannot run:\n" + "\n".join(problems), file=sys.stderr)
+        return EXIT_BAD_JOB
+    summary = run_job(job, beam_args, verbose=args.verbose)
+    print(render_summary(summary))
+    if not summary["reconciliation"]["balanced"]:
+        print(
+            "error: the counts do not reconcile (records read != documents + dropped + rejected, or a stage lost "
+            "records); see summary.json",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
+    job = _job_from_args(args)
+    bands, rows = job.dedup.resolved_bands_rows()
+    lsh = lsh_settings(bands=bands, rows=rows, threshold=job.dedup.threshold)
+    print(f"job {job.name}: valid")
+    print(yaml.safe_dump(job.model_dump(), sort_keys=False).rstrip())
+    derived = "given" if job.dedup.bands else f"derived from threshold {job.dedup.threshold}"
+    print(
+        f"lsh: {bands} bands x {rows} rows = {bands * rows} of {job.dedup.num_perm} permutations ({derived})"
+    )
+    print(
+        f"  a pair becomes a candidate with 50% chance at similarity {lsh['similarity_at_50pct']}, "
+        f"95% at {lsh['similarity_at_95pct']}"
+    )
+    print("  similarity  " + "  ".join(lsh["s_curve"]))
+    print("  P(cand.)    " + "  ".join(f"{p:.2f}" for p in lsh["s_curve"].values()))
+    problems = check_inputs(job)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if beam_args:
+        print("beam options passed through: " + " ".join(beam_args))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="newsdedup", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("run", "run a job"),
+        ("validate", "check a job file and print its resolved settings"),
+    ):
+        sp = sub.add_parser(name, help=help_text)
+        sp.add_argument("job", help="YAML job file")
+        sp.add_argument(
+            "--set", action="append", metavar="KEY=VALUE", help="override a job-file key (repeatable)"
+        )
+        sp.add_argument("--output", help="output folder (output.path)")
+        sp.add_argument("--runner", help="Beam runner (runner.name)")
+        sp.add_argument(
+            "--workers", type=int, help="local worker processes (runner.options.direct_num_workers)"
+        )
+        sp.add_argument("-v", "--verbose", action="store_true", help="Beam's INFO logging")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, beam_args = parser().parse_known_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    if not args.verbose:
+        # multi-process workers forward their own start-up warnings through the local job service
+        logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
+        # it warns that running_mode is in_memory when make_runner has set up subprocess workers itself
+        logging.getLogger("apache_beam.runners.portability.fn_api_runner.fn_runner").setLevel(logging.ERROR)
+    try:
+        if args.command == "run":
+            return cmd_run(args, beam_args)
+        return cmd_validate(args, beam_args)
+    except JobError as e:
+        print(f"invalid job {args.job}:\n{e}", file=sys.stderr)
+        return EXIT_BAD_JOB
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The job file: pydantic models, loading, command-line overrides, and error messages that name the key.
+
+Each section maps onto one stage's keyword arguments with the same names (``dedup`` -> ``FlagDuplicates``,
+``clean`` -> ``CleanRecords``, ``read`` -> ``ReadDumps``), so the YAML key, the Python argument and the docs agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from transforms.lsh import choose_bands_rows
+
+PolicyKey = Literal["earliest", "source_priority", "longest"]
+DEFAULT_ORDER: tuple[PolicyKey, ...] = ("earliest", "source_priority", "longest")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputConfig(_Section):
+    path: str = Field(
+        description="a file, a folder (read recursively) or a glob; local or any Beam filesystem"
+    )
+    format: Literal["auto", "jsonl", "html", "text"] = Field(
+        "auto", description="auto: by file name (.jsonl[.gz], .html/.htm, .txt)"
+    )
+    source: str | None = Field(None, description="publisher of records that name none (files have no URL)")
+
+
+class ReadConfig(_Section):
+    max_record_bytes: int = Field(
+        5_000_000, ge=1, description="records above this size are rejected (too_large)"
+    )
+
+
+class CleanConfig(_Section):
+    include_comments: bool = False
+    include_tables: bool = True
+    favor_precision: bool = False
+    favor_recall: bool = False
+
+    @model_validator(mode="after")
+    def _one_favor(self) -> CleanConfig:
+        if self.favor_precision and self.favor_recall:
+            raise ValueError("favor_precision and favor_recall cannot both be true")
+        return self
+
+
+class DedupConfig(_Section):
+    threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="estimated Jaccard similarity at which a verified pair is a near duplicate",
+    )
+    shingle_unit: Literal["auto", "word", "char"] = "auto"
+    shingle_size: int = Field(3, ge=1, le=20, description="n of word n-grams")
+    char_shingle_size: int = Field(5, ge=1, le=50, description="n of character n-grams (CJK, Thai)")
+    min_tokens: int = Field(20, ge=1, description="shorter documents are only checked for exact duplicates")
+    num_perm: int = Field(128, ge=2, le=4096)
+    seed: int = Field(1, ge=0)
+    bands: int | None = Field(
+        None, ge=1, description="LSH bands; with rows, overrides derivation from threshold"
+    )
+    rows: int | None = Field(None, ge=1)
+    recall_floor: float = Field(
+        0.95,
+        gt=0,
+        lt=1,
+        description="chance a pair at the threshold becomes a candidate (derives bands x rows)",
+    )
+    all_pairs_limit: int = Field(16, ge=2, description="buckets above this size become a star, not all pairs")
+    cluster_rounds: int = Field(4, ge=1, le=20)
+    canonical_order: list[PolicyKey] = Field(default_factory=lambda: list(DEFAULT_ORDER))
+    source_priority: list[str] = Field(
+        default_factory=list, description="sources preferred as canonical, best first"
+    )
+
+    @model_validator(mode="after")
+    def _bands_rows(self) -> DedupConfig:
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both bands and rows, or neither (then they derive from threshold)")
+        if self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands x rows = {self.bands} x {self.rows} = {self.bands * self.rows} exceeds num_perm "
+                f"({self.num_perm})"
+            )
+        if len(set(self.canonical_order)) != len(self.canonical_order):
+            raise ValueError("canonical_order lists a key twice")
+        return self
+
+    def resolved_bands_rows(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return choose_bands_rows(
+            num_perm=self.num_perm, threshold=self.threshold, recall_floor=self.recall_floor
+        )
+
+    def transform_kwargs(self) -> dict[str, Any]:
+        """The arguments of ``FlagDuplicates``."""
+        bands, rows = self.resolved_bands_rows()
+        kwargs = self.model_dump(exclude={"recall_floor"})
+        kwargs.update(bands=bands, rows=rows)
+        return kwargs
+
+
+class OutputConfig(_Section):
+    path: str = Field(description="output folder (local or any Beam filesystem)")
+    format: Literal["jsonl", "parquet"] = "jsonl"
+    num_shards: int = Field(0, ge=0, description="files per output; 0 lets the runner decide")
+    drop_duplicates: bool = Field(False, description="write canonicals and unique documents only")
+
+
+class RunnerConfig(_Section):
+    name: Literal[
+        "DirectRunner", "DataflowRunner", "FlinkRunner", "SparkRunner", "PortableRunner", "PrismRunner"
+    ] = "DirectRunner"
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Beam pipeline options, by their flag names"
+    )
+
+
+class Job(_Section):
+    name: str = "newsdedup"
+    inputs: list[InputConfig] = Field(min_length=1)
+    read: ReadConfig = Field(default_factory=ReadConfig)
+    clean: CleanConfig = Field(default_factory=CleanConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    output: OutputConfig
+    runner: RunnerConfig = Field(default_factory=RunnerConfig)
+
+
+class JobError(ValueError):
+    """A job file that cannot be used; the message names every key at fault."""
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class that owns the key at ``loc`` (for listing the keys it allows)."""
+    model: type[BaseModel] = Job
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nxt is None:
+            return None
+        model = nxt
+    return model
+
+
+def format_errors(error: ValidationError) -> str:
+    """One line per problem: ``key.path: what is wrong (what is allowed)``."""
+    lines = []
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        path = (
+            ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+            or "(top)"
+        )
+        if err["type"] == "extra_forbidden":
+            owner = _model_at(loc)
+            allowed = ", ".join(owner.model_fields) if owner else "?"
+            lines.append(f"{path}: unknown key (allowed here: {allowed})")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: required key is missing")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {msg} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+def parse_job(data: Any) -> Job:
+    if not isinstance(data, dict):
+        raise JobError("the job file must be a YAML mapping of sections (inputs, output, dedup, ...)")
+    try:
+        return Job.model_validate(data)
+    except ValidationError as e:
+        raise JobError(format_errors(e)) from None
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            raise JobError(f"--set {dotted}: {key} is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def load_job(path: str | Path, overrides: list[str] | None = None) -> Job:
+    """Read a YAML job file (``safe_load``) and apply ``key.path=value`` overrides (values parsed as YAML)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise JobError(f"cannot read job file {path}: {e.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise JobError(f"{path} is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise JobError("the job file must be a YAML mapping of sections (inputs, output, dedup, ...)")
+    for item in overrides or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise JobError(f"--set {item!r}: expected key.path=value")
+        _set_path(data, key.strip(), yaml.safe_load(raw))
+    return parse_job(data)

@@ -1,0 +1,54 @@
+"""Assemble the Beam graph of a job: read -> clean -> unique ids -> dedup -> write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from pipeline.config import Job
+from transforms.clean import CleanRecords
+from transforms.dedup import FlagDuplicates, KeepUniqueIds
+from transforms.read import InputSpec, ReadDumps
+from transforms.write import WriteRecords
+
+OUTPUTS = ("documents", "clusters", "rejected")
+
+
+class _DropDuplicatesFn(beam.DoFn):
+    """``output.drop_duplicates``: write canonicals and unique documents only, counting what is left out."""
+
+    def setup(self) -> None:
+        self._dropped = Metrics.counter("write", "dropped_duplicates")
+
+    def process(self, doc: Any) -> Any:
+        if doc.is_duplicate:
+            self._dropped.inc()
+            return
+        yield doc
+
+
+def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
+    """Add the job's whole graph to ``p``; returns the documents, clusters and rejected collections."""
+    read = p | "Read" >> ReadDumps(
+        inputs=[InputSpec(i.path, i.format, i.source) for i in job.inputs],
+        max_record_bytes=job.read.max_record_bytes,
+    )
+    cleaned = read["records"] | "Clean" >> CleanRecords(**job.clean.model_dump())
+    unique = cleaned.documents | "UniqueIds" >> KeepUniqueIds()
+    dedup = unique.documents | "Dedup" >> FlagDuplicates(**job.dedup.transform_kwargs())
+    rejected = (read["rejected"], cleaned.rejected, unique.rejected) | "AllRejected" >> beam.Flatten()
+
+    documents = dedup["documents"]
+    if job.output.drop_duplicates:
+        documents = documents | "DropDuplicates" >> beam.ParDo(_DropDuplicatesFn())
+    out = job.output
+    documents | "WriteDocuments" >> WriteRecords(
+        path=out.path, name="documents", fmt=out.format, num_shards=out.num_shards
+    )
+    dedup["clusters"] | "WriteClusters" >> WriteRecords(
+        path=out.path, name="clusters", num_shards=out.num_shards
+    )
+    rejected | "WriteRejected" >> WriteRecords(path=out.path, name="rejected", num_shards=out.num_shards)
+    return {"documents": documents, "clusters": dedup["clusters"], "rejected": rejected}

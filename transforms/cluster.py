@@ -1,0 +1,319 @@
+"""Exact groups, clusters without chaining, and a canonical per cluster.
+
+Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published``, a
+source priority list, longest text), the id breaking every tie. The best-ranked document of a cluster is its
+canonical, and every other member is directly verified against it: nothing joins a cluster through an
+intermediate document, so templated or overlapping stories cannot chain into one giant cluster.
+
+Clustering runs in rounds over the verified-edge graph, each a pair of shuffles keyed by node (no step holds
+more than one node's neighbours):
+
+1. A node that ranks better than all its still-active neighbours is a **root** (a canonical). Roots offer
+   themselves to their active neighbours; a node with offers joins the best-ranked root that offered.
+2. Decided nodes (roots and joiners) tell their neighbours, who drop them from their active lists.
+
+Every round decides at least the best-ranked active node of each connected component, so the rounds finish; in
+practice one round settles a syndicated story (a star of copies around its original) and a second settles the
+copies that were only similar to a copy. A node still undecided after ``rounds`` becomes its own canonical (not
+flagged), counted as ``cluster/unresolved``: raise ``rounds`` if that counter is not zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.lsh import Edge
+from transforms.minhash import Sketch
+from transforms.records import EXACT, NEAR, Cluster, Verdict
+
+STAGE = "cluster"
+POLICY_KEYS = ("earliest", "source_priority", "longest")
+
+Rank = tuple[object, ...]
+
+
+def canonical_rank(
+    *,
+    doc_id: str,
+    published: str | None,
+    source: str | None,
+    length: int,
+    order: Sequence[str],
+    source_priority: Sequence[str] = (),
+) -> Rank:
+    """A sort key: smaller is more canonical. Each policy key compares like with like; the id ends every tie."""
+    priority = {s.lower(): i for i, s in enumerate(source_priority)}
+    key: list[object] = []
+    for item in order:
+        if item == "earliest":
+            key += [0, published] if published else [1, ""]
+        elif item == "source_priority":
+            key.append(priority.get((source or "").lower(), len(priority)))
+        elif item == "longest":
+            key.append(-length)
+        else:
+            raise ValueError(f"unknown canonical policy key {item!r}; allowed: {', '.join(POLICY_KEYS)}")
+    key.append(doc_id)
+    return tuple(key)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Exact groups
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _ExactGroupFn(beam.DoFn):
+    def setup(self) -> None:
+        self._groups = Metrics.counter(STAGE, "exact_groups")
+        self._dups = Metrics.counter(STAGE, "exact_duplicates")
+
+    def process(self, element: tuple[str, Iterable[Sketch]]) -> Iterator[Any]:
+        _, sketches = element
+        members = sorted(sketches, key=lambda s: s.rank)
+        rep = members[0]
+        if len(members) > 1:
+            self._groups.inc()
+            self._dups.inc(len(members) - 1)
+        yield beam.pvalue.TaggedOutput("groups", (rep.id, tuple(m.id for m in members)))
+        yield rep
+
+
+class ExactGroups(beam.PTransform):
+    """``PCollection[Sketch] -> {"reps": PCollection[Sketch], "groups": PCollection[(rep_id, member_ids)]}``.
+
+    Documents with the same hashing form are one group; its best-ranked member represents it downstream.
+    ``member_ids`` lists the whole group in rank order, the representative first.
+    """
+
+    def expand(self, sketches: beam.PCollection) -> dict[str, beam.PCollection]:
+        outputs = (
+            sketches
+            | "KeyByContent" >> beam.Map(lambda s: (s.content_hash, s))
+            | "GroupByContent" >> beam.GroupByKey()
+            | "PickRepresentative" >> beam.ParDo(_ExactGroupFn()).with_outputs("groups", main="reps")
+        )
+        return {"reps": outputs.reps, "groups": outputs.groups}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Clusters from verified edges
+# --------------------------------------------------------------------------------------------------------------
+
+
+class Neighbor(NamedTuple):
+    id: str
+    rank: Rank
+    similarity: float
+
+
+class Node(NamedTuple):
+    id: str
+    rank: Rank
+    neighbors: tuple[Neighbor, ...]  # the still-active ones
+
+
+class Assignment(NamedTuple):
+    root: str
+    similarity: float | None  # to the root; None for a root itself
+
+
+def is_root(node: Node) -> bool:
+    """A node is a root when it ranks better than every active neighbour."""
+    return all(node.rank < n.rank for n in node.neighbors)
+
+
+def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
+    """The best-ranked root among those that offered."""
+    return min(offers, key=lambda n: n.rank, default=None)
+
+
+def _edge_ends(edge: Edge) -> Iterator[tuple[str, tuple[Rank, Neighbor]]]:
+    yield edge.a, (edge.rank_a, Neighbor(edge.b, edge.rank_b, edge.similarity))
+    yield edge.b, (edge.rank_b, Neighbor(edge.a, edge.rank_a, edge.similarity))
+
+
+def _to_node(element: tuple[str, Iterable[tuple[Rank, Neighbor]]]) -> tuple[str, Node]:
+    node_id, ends = element
+    rank: Rank = ()
+    neighbors: dict[str, Neighbor] = {}
+    for own_rank, neighbor in ends:
+        rank = own_rank
+        neighbors[neighbor.id] = neighbor
+    return node_id, Node(node_id, rank, tuple(sorted(neighbors.values())))
+
+
+def _offer(element: tuple[str, Node]) -> Iterator[Any]:
+    """Step 1a: roots are decided and offer themselves; every node carries its state forward."""
+    node_id, node = element
+    if is_root(node):
+        yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(node_id, None)))
+        for n in node.neighbors:
+            yield beam.pvalue.TaggedOutput("offers", (n.id, Neighbor(node_id, node.rank, n.similarity)))
+    else:
+        yield node_id, node
+
+
+def _accept(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
+    """Step 1b: a non-root with offers joins the best root; the others stay active."""
+    node_id, grouped = element
+    for node in grouped["state"]:
+        offer = best_offer(grouped["offers"])
+        if offer is None:
+            yield node_id, node
+        else:
+            yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(offer.id, offer.similarity)))
+            for n in node.neighbors:
+                yield beam.pvalue.TaggedOutput("gone", (n.id, node_id))
+
+
+def _tell_root_gone(element: tuple[str, Node]) -> Iterator[tuple[str, str]]:
+    node_id, node = element
+    if is_root(node):
+        for n in node.neighbors:
+            yield n.id, node_id
+
+
+def _prune(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Node]]:
+    """Step 2: active nodes drop the neighbours decided this round."""
+    node_id, grouped = element
+    gone = set(grouped["gone"])
+    for node in grouped["state"]:
+        yield node_id, node._replace(neighbors=tuple(n for n in node.neighbors if n.id not in gone))
+
+
+class _CountDecided(beam.DoFn):
+    def __init__(self, name: str):
+        self._name = name
+
+    def setup(self) -> None:
+        self._counter = Metrics.counter(STAGE, self._name)
+
+    def process(self, element: Any) -> Iterator[Any]:
+        self._counter.inc()
+        yield element
+
+
+def _unresolved(element: tuple[str, Node]) -> tuple[str, Assignment]:
+    node_id, _ = element
+    return node_id, Assignment(node_id, None)
+
+
+class AssignClusters(beam.PTransform):
+    """``PCollection[Edge] -> PCollection[(id, Assignment)]`` for every node of the verified-edge graph."""
+
+    def __init__(self, *, rounds: int = 4):
+        super().__init__()
+        if rounds < 1:
+            raise ValueError("rounds must be at least 1")
+        self._rounds = rounds
+
+    def expand(self, edges: beam.PCollection) -> beam.PCollection:
+        active = (
+            edges
+            | "EdgeEnds" >> beam.FlatMap(_edge_ends)
+            | "GroupByNode" >> beam.GroupByKey()
+            | "ToNode" >> beam.Map(_to_node)
+        )
+        decided = []
+        for k in range(1, self._rounds + 1):
+            label = f"Round{k}"
+            step = active | f"{label}Offer" >> beam.FlatMap(_offer).with_outputs(
+                "decided", "offers", main="state"
+            )
+            roots_gone = active | f"{label}RootsGone" >> beam.FlatMap(_tell_root_gone)
+            accepted = (
+                {"state": step.state, "offers": step.offers}
+                | f"{label}GroupOffers" >> beam.CoGroupByKey()
+                | f"{label}Accept" >> beam.FlatMap(_accept).with_outputs("decided", "gone", main="state")
+            )
+            gone = (roots_gone, accepted.gone) | f"{label}AllGone" >> beam.Flatten()
+            active = (
+                {"state": accepted.state, "gone": gone}
+                | f"{label}GroupGone" >> beam.CoGroupByKey()
+                | f"{label}Prune" >> beam.FlatMap(_prune)
+            )
+            decided += [
+                step.decided | f"{label}CountRoots" >> beam.ParDo(_CountDecided("roots")),
+                accepted.decided | f"{label}CountJoined" >> beam.ParDo(_CountDecided("joined")),
+            ]
+        leftover = (
+            active
+            | "Unresolved" >> beam.Map(_unresolved)
+            | "CountUnresolved" >> beam.ParDo(_CountDecided("unresolved"))
+        )
+        return (*decided, leftover) | "AllAssignments" >> beam.Flatten()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Verdicts and cluster records
+# --------------------------------------------------------------------------------------------------------------
+
+
+def group_verdicts(members: Sequence[str], assignment: Assignment | None) -> list[tuple[str, Verdict]]:
+    """Verdicts for an exact group (representative first) given where its representative went.
+
+    Every duplicate points at its cluster's canonical: ``exact`` when it has the canonical's hashing form,
+    ``near`` otherwise, with the representative's similarity to the canonical.
+    """
+    rep = members[0]
+    if assignment is None or assignment.root == rep:
+        out = [(rep, Verdict(cluster_id=rep))]
+        out += [(m, Verdict(rep, duplicate_of=rep, dup_type=EXACT, similarity=1.0)) for m in members[1:]]
+        return out
+    root, sim = assignment.root, assignment.similarity
+    return [(m, Verdict(root, duplicate_of=root, dup_type=NEAR, similarity=sim)) for m in members]
+
+
+def _verdicts(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Verdict]]:
+    _, grouped = element
+    assignment = grouped["assignment"][0] if grouped["assignment"] else None
+    for members in grouped["group"]:
+        yield from group_verdicts(members, assignment)
+
+
+def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> Cluster | None:
+    """The cluster's summary record, or None for a document alone in its cluster."""
+    members = sorted(verdicts)
+    if len(members) < 2:
+        return None
+    sims = [v.similarity for _, v in members if v.similarity is not None]
+    return Cluster(
+        cluster_id=cluster_id,
+        canonical_id=cluster_id,
+        member_ids=tuple(m for m, _ in members),
+        size=len(members),
+        exact=sum(1 for _, v in members if v.dup_type == EXACT),
+        near=sum(1 for _, v in members if v.dup_type == NEAR),
+        min_similarity=min(sims) if sims else 1.0,
+    )
+
+
+def _cluster(element: tuple[str, Iterable[tuple[str, Verdict]]]) -> Iterator[Cluster]:
+    record = cluster_record(*element)
+    if record is not None:
+        yield record
+
+
+class BuildVerdicts(beam.PTransform):
+    """``{"groups", "assignments"} -> {"verdicts": PCollection[(id, Verdict)], "clusters": PCollection[Cluster]}``.
+
+    One verdict per document of every exact group; one cluster record per cluster of two or more.
+    """
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
+        verdicts = (
+            {"group": inputs["groups"], "assignment": inputs["assignments"]}
+            | "JoinGroups" >> beam.CoGroupByKey()
+            | "Verdicts" >> beam.FlatMap(_verdicts)
+        )
+        clusters = (
+            verdicts
+            | "KeyByCluster" >> beam.Map(lambda kv: (kv[1].cluster_id, kv))
+            | "GroupByCluster" >> beam.GroupByKey()
+            | "ClusterRecords" >> beam.FlatMap(_cluster)
+        )
+        return {"verdicts": verdicts, "clusters": clusters}

@@ -1,0 +1,185 @@
+"""Near-duplicate detection, assembled: exact groups, MinHash, LSH, verification, clusters, verdicts.
+
+``KeepUniqueIds``: ``PCollection[Document] -> PCollection[Document]`` (+ ``rejected``), one document per id.
+``FlagDuplicates``: ``PCollection[Document] -> {"documents", "clusters"}``, every document once with its flags.
+
+Only small sketches (id, hashes, rank) travel through the dedup shuffles; full documents are shuffled once, to
+receive their verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms import records as R
+from transforms.cluster import POLICY_KEYS, AssignClusters, BuildVerdicts, ExactGroups, canonical_rank
+from transforms.lsh import FindCandidatePairs, VerifyPairs
+from transforms.minhash import ComputeMinHash, Sketch
+from transforms.records import Document, Rejected, Verdict
+
+STAGE = "dedup"
+IDS = "ids"
+
+
+def origin_order(origin: str) -> tuple[str, int]:
+    """Sort key of an origin: path, then line number as a number (so line 9 comes before line 10)."""
+    path, _, line = origin.rpartition(":")
+    if path and line.isdigit():
+        return path, int(line)
+    return origin, 0
+
+
+class _UniqueIdFn(beam.DoFn):
+    def setup(self) -> None:
+        self._seen = Metrics.counter(IDS, "seen")
+        self._kept = Metrics.counter(IDS, "kept")
+        self._dropped = Metrics.counter(IDS, f"dropped:{R.DUPLICATE_ID}")
+
+    def process(self, element: tuple[str, Iterable[Document]]) -> Iterator[Any]:
+        doc_id, docs = element
+        ordered = sorted(docs, key=lambda d: origin_order(d.origin))
+        self._seen.inc(len(ordered))
+        self._kept.inc()
+        yield ordered[0]
+        for other in ordered[1:]:
+            self._dropped.inc()
+            yield beam.pvalue.TaggedOutput(
+                "rejected",
+                Rejected(
+                    other.origin,
+                    IDS,
+                    R.DUPLICATE_ID,
+                    f"id {doc_id} is already used by the record at {ordered[0].origin}",
+                    id=doc_id,
+                    url=other.url,
+                ),
+            )
+
+
+class KeepUniqueIds(beam.PTransform):
+    """``PCollection[Document] -> PCollection[Document]`` with a ``rejected`` output: ids must be unique for
+    flags to mean anything, so of several records with one id the first (by origin) is kept."""
+
+    def expand(self, docs: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return (
+            docs
+            | "KeyById" >> beam.Map(lambda d: (d.id, d))
+            | "GroupById" >> beam.GroupByKey()
+            | "FirstPerId" >> beam.ParDo(_UniqueIdFn()).with_outputs("rejected", main="documents")
+        )
+
+
+def _with_rank(sketch: Sketch, order: Sequence[str], source_priority: Sequence[str]) -> Sketch:
+    rank = canonical_rank(
+        doc_id=sketch.id,
+        published=sketch.published,
+        source=sketch.source,
+        length=sketch.length,
+        order=order,
+        source_priority=source_priority,
+    )
+    return sketch._replace(rank=rank)
+
+
+class _ApplyVerdictFn(beam.DoFn):
+    def setup(self) -> None:
+        self._seen = Metrics.counter(STAGE, "seen")
+        self._kept = Metrics.counter(STAGE, "kept")
+        self._missing = Metrics.counter(STAGE, "missing_verdict")
+
+    def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[Document]:
+        _, grouped = element
+        verdicts: list[Verdict] = grouped["verdict"]
+        lsh = bool(grouped["lsh"] and grouped["lsh"][0])
+        for doc in grouped["doc"]:
+            self._seen.inc()
+            if not verdicts:  # cannot happen while every document is in an exact group; counted if it does
+                self._missing.inc()
+                verdict = Verdict(cluster_id=doc.id)
+            else:
+                verdict = verdicts[0]
+            if verdict.dup_type:
+                Metrics.counter(STAGE, f"{verdict.dup_type}_duplicates").inc()
+            elif verdict.cluster_id == doc.id:
+                Metrics.counter(STAGE, "originals").inc()
+            self._kept.inc()
+            yield doc._replace(
+                lsh=lsh,
+                cluster_id=verdict.cluster_id,
+                is_duplicate=verdict.duplicate_of is not None,
+                duplicate_of=verdict.duplicate_of,
+                dup_type=verdict.dup_type,
+                similarity=verdict.similarity,
+            )
+
+
+class FlagDuplicates(beam.PTransform):
+    """``PCollection[Document] -> {"documents": PCollection[Document], "clusters": PCollection[Cluster]}``.
+
+    Exact duplicates by hash of the hashing form; near duplicates by MinHash LSH, each candidate verified; clusters
+    built around a canonical chosen by ``canonical_order`` (see ``cluster.py``). Documents need unique ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_perm: int = 128,
+        seed: int = 1,
+        shingle_unit: str = "auto",
+        shingle_size: int = 3,
+        char_shingle_size: int = 5,
+        min_tokens: int = 20,
+        bands: int,
+        rows: int,
+        threshold: float = 0.5,
+        all_pairs_limit: int = 16,
+        cluster_rounds: int = 4,
+        canonical_order: Sequence[str] = ("earliest",),
+        source_priority: Sequence[str] = (),
+    ):
+        super().__init__()
+        if bands * rows > num_perm:
+            raise ValueError(
+                f"bands x rows ({bands} x {rows} = {bands * rows}) exceeds num_perm ({num_perm})"
+            )
+        for key in canonical_order:
+            if key not in POLICY_KEYS:
+                raise ValueError(f"canonical_order: unknown key {key!r}; allowed: {', '.join(POLICY_KEYS)}")
+        self._sign = ComputeMinHash(
+            num_perm=num_perm,
+            seed=seed,
+            unit=shingle_unit,
+            size=shingle_size,
+            char_size=char_shingle_size,
+            min_tokens=min_tokens,
+        )
+        self._pairs = FindCandidatePairs(bands=bands, rows=rows, all_pairs_limit=all_pairs_limit)
+        self._verify = VerifyPairs(threshold=threshold)
+        self._assign = AssignClusters(rounds=cluster_rounds)
+        self._order = tuple(canonical_order)
+        self._priority = tuple(source_priority)
+
+    def expand(self, docs: beam.PCollection) -> dict[str, beam.PCollection]:
+        order, priority = self._order, self._priority
+        sketches = docs | "MinHash" >> self._sign | "Rank" >> beam.Map(_with_rank, order, priority)
+        exact = sketches | "ExactGroups" >> ExactGroups()
+        reps = exact["reps"] | "HasSignature" >> beam.Filter(lambda s: bool(s.values))
+        pairs = reps | "CandidatePairs" >> self._pairs
+        edges = (pairs, reps) | "VerifyPairs" >> self._verify
+        assignments = edges | "Cluster" >> self._assign
+        built = {"groups": exact["groups"], "assignments": assignments} | "Verdicts" >> BuildVerdicts()
+        in_lsh = sketches | "LshFlag" >> beam.Map(lambda s: (s.id, bool(s.values)))
+        documents = (
+            {
+                "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d)),
+                "verdict": built["verdicts"],
+                "lsh": in_lsh,
+            }
+            | "JoinVerdicts" >> beam.CoGroupByKey()
+            | "ApplyVerdicts" >> beam.ParDo(_ApplyVerdictFn())
+        )
+        return {"documents": documents, "clusters": built["clusters"]}

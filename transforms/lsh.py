@@ -1,0 +1,216 @@
+"""Locality-sensitive hashing over MinHash bands, grouped in Beam (no in-memory index), and pair verification.
+
+A pair of similarity s becomes a candidate with probability ``1 - (1 - s**rows) ** bands``. Bands and rows are
+given, or derived from a target threshold and a recall floor: the steepest curve that still makes a pair at the
+threshold a candidate with at least that probability (datasketch's own choice at threshold 0.8 and 128
+permutations gives a pair at 0.8 only a 40% chance; a recall floor does not).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import numpy as np
+import xxhash
+from apache_beam.metrics import Metrics
+
+from transforms.minhash import Sketch, estimated_jaccard
+
+STAGE = "lsh"
+VERIFY = "verify"
+
+
+def candidate_probability(s: float, bands: int, rows: int) -> float:
+    """Probability that a pair of Jaccard similarity ``s`` shares at least one band."""
+    return float(1.0 - (1.0 - s**rows) ** bands)
+
+
+def similarity_at(p: float, bands: int, rows: int) -> float:
+    """The similarity at which a pair becomes a candidate with probability ``p`` (inverse of the S-curve)."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must be strictly between 0 and 1")
+    return float((1.0 - (1.0 - p) ** (1.0 / bands)) ** (1.0 / rows))
+
+
+def choose_bands_rows(*, num_perm: int, threshold: float, recall_floor: float) -> tuple[int, int]:
+    """Bands x rows (bands * rows <= num_perm) that give a pair at ``threshold`` at least ``recall_floor`` chance
+    of becoming a candidate, with the least false-candidate mass below the threshold among those that do."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError("threshold must be strictly between 0 and 1")
+    if not 0.0 < recall_floor < 1.0:
+        raise ValueError("recall_floor must be strictly between 0 and 1")
+    grid = np.linspace(0.0, threshold, 201)
+    best: tuple[float, int, int] | None = None
+    fallback: tuple[float, int, int] | None = None
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        p = candidate_probability(threshold, bands, rows)
+        if p >= recall_floor:
+            fp = float(np.trapezoid(1.0 - (1.0 - grid**rows) ** bands, grid))
+            if best is None or (fp, bands) < (best[0], best[1]):
+                best = (fp, bands, rows)
+        elif fallback is None or p > fallback[0]:
+            fallback = (p, bands, rows)
+    chosen = best or fallback
+    assert chosen is not None
+    return chosen[1], chosen[2]
+
+
+def band_keys(values: np.ndarray, *, bands: int, rows: int, fingerprint: str) -> list[bytes]:
+    """One key per band: settings fingerprint, band index and a 64-bit hash of the band's signature values."""
+    prefix = bytes.fromhex(fingerprint)
+    return [
+        prefix + struct.pack(">H", i) + xxhash.xxh64_digest(values[i * rows : (i + 1) * rows].tobytes())
+        for i in range(bands)
+    ]
+
+
+def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str, str]]:
+    """Candidate pairs of one bucket, each as (smaller id, larger id).
+
+    Up to ``all_pairs_limit`` members every pair is a candidate; above it (templated pages, boilerplate) the
+    bucket becomes a star to its smallest id, so a hot bucket costs edges linear in its size, not quadratic.
+    """
+    members = sorted(set(ids))
+    if len(members) <= all_pairs_limit:
+        return [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+    head = members[0]
+    return [(head, b) for b in members[1:]]
+
+
+class Edge(NamedTuple):
+    """A verified near-duplicate pair, with both ends' canonical ranks for clustering."""
+
+    a: str
+    b: str
+    similarity: float
+    rank_a: tuple[object, ...]
+    rank_b: tuple[object, ...]
+
+
+class _BandFn(beam.DoFn):
+    def __init__(self, bands: int, rows: int):
+        self._bands, self._rows = bands, rows
+
+    def setup(self) -> None:
+        self._seen = Metrics.counter(STAGE, "seen")
+        self._skipped = Metrics.counter(STAGE, "skipped:too_short")
+
+    def process(self, sketch: Sketch) -> Iterator[tuple[bytes, str]]:
+        self._seen.inc()
+        if not sketch.values:
+            self._skipped.inc()
+            return
+        values = np.frombuffer(sketch.values, dtype="<u8")
+        if values.size < self._bands * self._rows:
+            raise ValueError(
+                f"signature of {values.size} values cannot fill {self._bands} x {self._rows} bands"
+            )
+        for key in band_keys(values, bands=self._bands, rows=self._rows, fingerprint=sketch.fingerprint):
+            yield key, sketch.id
+
+
+class _BucketPairsFn(beam.DoFn):
+    def __init__(self, all_pairs_limit: int):
+        self._limit = all_pairs_limit
+
+    def setup(self) -> None:
+        self._buckets = Metrics.counter(STAGE, "shared_buckets")
+        self._hot = Metrics.counter(STAGE, "hot_buckets")
+        self._sizes = Metrics.distribution(STAGE, "shared_bucket_size")
+
+    def process(self, element: tuple[bytes, Iterable[str]]) -> Iterator[tuple[str, str]]:
+        _, ids = element
+        members = list(ids)
+        if len(members) < 2:
+            return
+        self._buckets.inc()
+        self._sizes.update(len(members))
+        if len(members) > self._limit:
+            self._hot.inc()
+        yield from bucket_pairs(members, all_pairs_limit=self._limit)
+
+
+class FindCandidatePairs(beam.PTransform):
+    """``PCollection[Sketch] -> PCollection[tuple[str, str]]``: distinct id pairs (a < b) sharing a band."""
+
+    def __init__(self, *, bands: int, rows: int, all_pairs_limit: int = 16):
+        super().__init__()
+        if bands < 1 or rows < 1:
+            raise ValueError("bands and rows must be at least 1")
+        if all_pairs_limit < 2:
+            raise ValueError("all_pairs_limit must be at least 2")
+        self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
+
+    def expand(self, sketches: beam.PCollection) -> beam.PCollection:
+        return (
+            sketches
+            | "Band" >> beam.ParDo(_BandFn(self._bands, self._rows))
+            | "GroupByBand" >> beam.GroupByKey()
+            | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
+            | "DistinctPairs" >> beam.Distinct()
+        )
+
+
+def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Sketch]]:
+    """Each pair (a, b) leaves a's group carrying a's sketch, keyed by b."""
+    _, grouped = element
+    for sketch in grouped["sketch"]:
+        for other in grouped["pairs"]:
+            yield other, sketch
+
+
+class _VerifyFn(beam.DoFn):
+    def __init__(self, threshold: float):
+        self._threshold = threshold
+
+    def setup(self) -> None:
+        self._seen = Metrics.counter(VERIFY, "seen")
+        self._kept = Metrics.counter(VERIFY, "kept")
+        self._low = Metrics.counter(VERIFY, "dropped:below_threshold")
+        self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
+        self._sims = Metrics.distribution(VERIFY, "similarity_pct")
+
+    def process(self, element: tuple[str, dict[str, list[Sketch]]]) -> Iterator[Edge]:
+        _, grouped = element
+        for right in grouped["sketch"]:
+            for left in grouped["left"]:
+                self._seen.inc()
+                if left.fingerprint != right.fingerprint:
+                    self._mismatch.inc()
+                    continue
+                sim = estimated_jaccard(left.values, right.values)
+                self._sims.update(round(sim * 100))
+                if sim < self._threshold:
+                    self._low.inc()
+                    continue
+                self._kept.inc()
+                yield Edge(left.id, right.id, sim, left.rank, right.rank)
+
+
+class VerifyPairs(beam.PTransform):
+    """``(PCollection[(a, b)], PCollection[Sketch]) -> PCollection[Edge]``: candidates whose estimated Jaccard
+    similarity reaches ``threshold``. Two joins bring each pair both signatures; nothing is held globally."""
+
+    def __init__(self, *, threshold: float):
+        super().__init__()
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        self._threshold = threshold
+
+    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        pairs, sketches = inputs
+        by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, s))
+        left = (
+            {"pairs": pairs, "sketch": by_id}
+            | "JoinLeft" >> beam.CoGroupByKey()
+            | "SendLeft" >> beam.FlatMap(_send_left)
+        )
+        return (
+            {"left": left, "sketch": by_id}
+            | "JoinRight" >> beam.CoGroupByKey()
+            | "Verify" >> beam.ParDo(_VerifyFn(self._threshold))
+        )

@@ -1,0 +1,139 @@
+"""MinHash signatures of documents with datasketch.
+
+One set of permutations per worker (built in ``setup``), datasketch's 64-bit ``affine64`` scheme over 64-bit
+xxhash shingle values, so large documents do not saturate a 32-bit hash. Each signature carries a fingerprint of
+the settings that made it; band keys include it, so signatures made with different settings never meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import apache_beam as beam
+import numpy as np
+import xxhash
+from apache_beam.metrics import Metrics
+from datasketch import MinHash
+
+from transforms.records import Document
+from transforms.shingles import UNITS, shingle_hashes, token_count
+
+STAGE = "minhash"
+SCHEME = "affine64"
+
+
+class Sketch(NamedTuple):
+    """What near-duplicate detection needs of a document: small, without its text."""
+
+    id: str
+    content_hash: str
+    published: str | None
+    source: str | None
+    length: int  # characters of display text
+    fingerprint: str
+    values: bytes = b""  # num_perm little-endian uint64; empty when the document is too short for LSH
+    rank: tuple[object, ...] = ()  # canonical ordering, filled by the cluster stage's policy
+
+
+def _identity(value: int) -> int:
+    """Shingles arrive already hashed to 64 bits; datasketch applies its own mixing and permutations."""
+    return value
+
+
+def settings_fingerprint(*, unit: str, size: int, char_size: int, num_perm: int, seed: int) -> str:
+    """8 hex digits naming everything that changes a signature's values."""
+    spec = f"v1|{SCHEME}|xxh64|unit={unit}|n={size}|cn={char_size}|perm={num_perm}|seed={seed}"
+    return xxhash.xxh32_hexdigest(spec.encode())
+
+
+def minhash_template(num_perm: int, seed: int) -> MinHash:
+    """An empty MinHash whose permutations every signature of a run shares."""
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=_identity, scheme=SCHEME)
+
+
+def signature(shingles: np.ndarray, template: MinHash) -> np.ndarray:
+    """The MinHash values (uint64) of a set of shingle hashes; ``shingles`` must not be empty."""
+    m = template.copy()
+    m.update_batch(shingles.tolist())
+    return np.asarray(m.hashvalues, dtype=np.uint64)
+
+
+def estimated_jaccard(a: bytes, b: bytes) -> float:
+    """Jaccard similarity estimated from two signatures of the same settings."""
+    va = np.frombuffer(a, dtype="<u8")
+    vb = np.frombuffer(b, dtype="<u8")
+    if va.size != vb.size or va.size == 0:
+        raise ValueError("signatures of different lengths cannot be compared")
+    return float(np.count_nonzero(va == vb)) / va.size
+
+
+class _MinHashFn(beam.DoFn):
+    def __init__(self, *, unit: str, size: int, char_size: int, num_perm: int, seed: int, min_tokens: int):
+        self._unit, self._size, self._char_size = unit, size, char_size
+        self._num_perm, self._seed, self._min_tokens = num_perm, seed, min_tokens
+        self._fingerprint = settings_fingerprint(
+            unit=unit, size=size, char_size=char_size, num_perm=num_perm, seed=seed
+        )
+
+    def setup(self) -> None:
+        self._template = minhash_template(self._num_perm, self._seed)
+        self._seen = Metrics.counter(STAGE, "seen")
+        self._signed = Metrics.counter(STAGE, "signed")
+        self._short = Metrics.counter(STAGE, "too_short")
+        self._shingles = Metrics.distribution(STAGE, "shingles")
+
+    def process(self, doc: Document) -> Iterator[Sketch]:
+        self._seen.inc()
+        sketch = Sketch(
+            id=doc.id,
+            content_hash=doc.content_hash,
+            published=doc.published,
+            source=doc.source,
+            length=len(doc.text),
+            fingerprint=self._fingerprint,
+        )
+        shingles = (
+            shingle_hashes(doc.hash_text, unit=self._unit, size=self._size, char_size=self._char_size)
+            if token_count(doc.hash_text) >= self._min_tokens
+            else np.empty(0, dtype=np.uint64)
+        )
+        if shingles.size == 0:
+            # Empty signatures all collide: a document too short to shingle never enters LSH.
+            self._short.inc()
+            yield sketch
+            return
+        self._signed.inc()
+        self._shingles.update(int(shingles.size))
+        yield sketch._replace(values=signature(shingles, self._template).astype("<u8").tobytes())
+
+
+class ComputeMinHash(beam.PTransform):
+    """``PCollection[Document] -> PCollection[Sketch]``: one sketch per document, with its MinHash signature
+    unless the document has fewer than ``min_tokens`` tokens (words, or characters for unspaced scripts)."""
+
+    def __init__(
+        self,
+        *,
+        num_perm: int = 128,
+        seed: int = 1,
+        unit: str = "auto",
+        size: int = 3,
+        char_size: int = 5,
+        min_tokens: int = 20,
+    ):
+        super().__init__()
+        if unit not in UNITS:
+            raise ValueError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
+        if num_perm < 2:
+            raise ValueError("num_perm must be at least 2")
+        if size < 1 or char_size < 1:
+            raise ValueError("shingle sizes must be at least 1")
+        if min_tokens < max(size, 1):
+            raise ValueError(f"min_tokens ({min_tokens}) must be at least the shingle size ({size})")
+        self._fn = _MinHashFn(
+            unit=unit, size=size, char_size=char_size, num_perm=num_perm, seed=seed, min_tokens=min_tokens
+        )
+
+    def expand(self, docs: beam.PCollection) -> beam.PCollection:
+        return docs | "Sign" >> beam.ParDo(self._fn)

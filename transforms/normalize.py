@@ -1,0 +1,77 @@
+"""The two forms of a document's text, and normalization of record fields.
+
+- ``display_text``: what users read. Faithful: Unicode NFC, invisible and control characters removed, odd spaces
+  made plain, whitespace collapsed inside a line, one paragraph per line.
+- ``hashing_form``: only for exact and near-duplicate keys. NFKC, casefolded, punctuation and symbols folded to
+  spaces, whitespace collapsed. Digits are kept: folding them makes templated stories with different figures
+  identical (a peer that folds digits merged thousands of different earnings reports into one cluster).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+
+from tld import get_fld
+
+# Characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen, word joiner, bidi marks.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u202a\u202b\u202c\u202d\u202e",
+    ),
+    None,
+)
+# C0/C1 controls other than tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def display_text(text: str) -> str:
+    """Clean ``text`` for reading: NFC, no invisible/control characters, one paragraph a line, no blank lines."""
+    text = unicodedata.normalize("NFC", text)
+    text = _NEWLINES.sub("\n", text).translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def hashing_form(text: str) -> str:
+    """The form used for duplicate keys: NFKC, casefold, punctuation folded to spaces, whitespace collapsed.
+
+    Digits stay digits: "Shr 12 cts" and "Shr 10 cts" must hash apart.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def normalize_published(value: str) -> str:
+    """An ISO 8601 date or datetime, normalized so that strings sort in time order.
+
+    A date stays ``YYYY-MM-DD``; a datetime becomes UTC ``YYYY-MM-DDTHH:MM:SSZ`` (a naive one is taken as UTC).
+    Raises ``ValueError`` for anything else.
+    """
+    s = value.strip()
+    if not s:
+        raise ValueError("empty date")
+    if len(s) == 10:
+        return date.fromisoformat(s).isoformat()
+    if s.endswith(("z", "Z")):
+        s = s[:-1] + "+00:00"
+    dt = datetime.fromisoformat(s)
+    dt = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def registered_domain(url: str | None) -> str | None:
+    """The registered domain of a URL (``https://www.bbc.co.uk/news`` -> ``bbc.co.uk``), offline; None if none."""
+    if not url:
+        return None
+    try:
+        fld = get_fld(url, fail_silently=True, fix_protocol=True)
+    except Exception:  # tld raises a handful of its own errors on odd hosts
+        return None
+    return str(fld).lower() if fld else None

@@ -1,0 +1,141 @@
+"""Element types that flow through the graph, the reason codes of dead letters, and stable ids.
+
+Elements are NamedTuples: picklable, comparable, cheap. Update them with ``_replace``; never mutate one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+import xxhash
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reason codes of rejected records. One name per cause, used as the `reason` field and in `dropped:<reason>`.
+# ---------------------------------------------------------------------------------------------------------------
+INVALID_JSON = "invalid_json"  # a JSON Lines line that does not parse
+NOT_AN_OBJECT = "not_an_object"  # a JSON line that parses to something other than an object
+MISSING_FIELD = "missing_field"  # a required field (url) is absent or empty
+MISSING_CONTENT = "missing_content"  # neither html nor text, or an empty file
+WRONG_TYPE = "wrong_type"  # a field of the wrong JSON type
+BAD_DATE = "bad_date"  # `published` is not an ISO 8601 date or datetime
+BINARY_CONTENT = "binary_content"  # an image, PDF, archive or other non-text payload
+TOO_LARGE = "too_large"  # a record above the configured size bound
+READ_ERROR = "read_error"  # the file could not be opened or decompressed
+NO_TEXT = "no_text"  # cleaning left no article text
+EXTRACT_ERROR = "extract_error"  # the extractor raised on this page
+DUPLICATE_ID = "duplicate_id"  # another record of the run has the same id
+
+REASONS = (
+    INVALID_JSON,
+    NOT_AN_OBJECT,
+    MISSING_FIELD,
+    MISSING_CONTENT,
+    WRONG_TYPE,
+    BAD_DATE,
+    BINARY_CONTENT,
+    TOO_LARGE,
+    READ_ERROR,
+    NO_TEXT,
+    EXTRACT_ERROR,
+    DUPLICATE_ID,
+)
+
+# dup_type values
+EXACT = "exact"
+NEAR = "near"
+
+
+class RawRecord(NamedTuple):
+    """One input record as read: a page (``kind="html"``) or a text dump (``kind="text"``)."""
+
+    origin: str  # "path:line" for JSON Lines, the path for one-article files
+    kind: str  # "html" | "text"
+    body: str
+    id: str
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None  # normalized ISO 8601 (see normalize_published)
+    title: str | None = None
+    meta: str = "{}"  # the record's other fields, as a JSON object with sorted keys
+
+
+class Document(NamedTuple):
+    """A cleaned document, and after dedup its syndication flags."""
+
+    id: str
+    origin: str
+    url: str | None
+    source: str | None
+    title: str | None
+    published: str | None
+    author: str | None
+    credit: str | None  # publisher named by the text itself (byline/header line), e.g. "chinadaily.com.cn"
+    site: str | None  # the site that served this copy, when the page says so (site name, copyright line)
+    text: str  # display text: faithful, paragraphs one per line
+    hash_text: str  # hashing form: used for exact and near-duplicate keys only
+    meta: str = "{}"
+    content_hash: str = ""
+    lsh: bool = False  # True when the document was long enough to enter near-duplicate detection
+    cluster_id: str | None = None
+    is_duplicate: bool = False
+    duplicate_of: str | None = None
+    dup_type: str | None = None
+    similarity: float | None = None
+
+
+class Rejected(NamedTuple):
+    """A dead letter: a record that could not be used, with where it came from and why."""
+
+    origin: str
+    stage: str
+    reason: str
+    message: str
+    id: str | None = None
+    url: str | None = None
+
+
+class Verdict(NamedTuple):
+    """What dedup decided for one document."""
+
+    cluster_id: str
+    duplicate_of: str | None = None
+    dup_type: str | None = None
+    similarity: float | None = None
+
+
+class Cluster(NamedTuple):
+    """A cluster of two or more copies of one story."""
+
+    cluster_id: str
+    canonical_id: str
+    member_ids: tuple[str, ...]
+    size: int
+    exact: int
+    near: int
+    min_similarity: float
+
+
+def stable_id(*parts: str) -> str:
+    """A 16-hex-digit id from stable content (URL, or path of a file relative to its input root)."""
+    h = xxhash.xxh3_64()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def content_hash(hash_text: str) -> str:
+    """The exact-duplicate key of a document: a 128-bit hash of its hashing form."""
+    return xxhash.xxh3_128_hexdigest(hash_text.encode("utf-8", "surrogatepass"))
+
+
+def to_json(record: NamedTuple) -> str:
+    """One output line: the record's fields in declaration order, ``meta`` as an object."""
+    data: dict[str, Any] = record._asdict()
+    if "meta" in data:
+        data["meta"] = json.loads(data["meta"])
+    data.pop("hash_text", None)
+    if "member_ids" in data:
+        data["member_ids"] = list(data["member_ids"])
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,103 @@
+"""Writing the outputs: documents (JSON Lines or Parquet), clusters and rejected records (JSON Lines).
+
+Each output is a folder of shards under the job's output path: ``documents/part-00000-of-00001.jsonl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.metrics import Metrics
+
+from transforms.records import to_json
+
+STAGE = "write"
+FORMATS = ("jsonl", "parquet")
+SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
+
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("origin", pa.string()),
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("title", pa.string()),
+        ("published", pa.string()),
+        ("author", pa.string()),
+        ("credit", pa.string()),
+        ("site", pa.string()),
+        ("text", pa.string()),
+        ("meta", pa.string()),
+        ("content_hash", pa.string()),
+        ("lsh", pa.bool_()),
+        ("cluster_id", pa.string()),
+        ("is_duplicate", pa.bool_()),
+        ("duplicate_of", pa.string()),
+        ("dup_type", pa.string()),
+        ("similarity", pa.float64()),
+    ]
+)
+
+
+def to_parquet_row(record: NamedTuple) -> dict[str, Any]:
+    """A Document as a Parquet row (``meta`` stays a JSON string, the hashing form is not written)."""
+    row = record._asdict()
+    return {name: row[name] for name in DOCUMENT_SCHEMA.names}
+
+
+class _CountFn(beam.DoFn):
+    def __init__(self, name: str):
+        self._name = name
+
+    def setup(self) -> None:
+        self._counter = Metrics.counter(STAGE, self._name)
+
+    def process(self, element: Any) -> Iterator[Any]:
+        self._counter.inc()
+        yield element
+
+
+class WriteRecords(beam.PTransform):
+    """``PCollection[NamedTuple] -> files``: one output folder of JSON Lines (or Parquet) shards, counted as
+    ``write/<name>``. ``num_shards=0`` lets the runner decide."""
+
+    def __init__(self, *, path: str, name: str, fmt: str = "jsonl", num_shards: int = 0):
+        super().__init__()
+        if fmt not in FORMATS:
+            raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        if fmt == "parquet" and name != "documents":
+            raise ValueError("only documents are written as Parquet")
+        if num_shards < 0:
+            raise ValueError("num_shards must be 0 (runner decides) or more")
+        self._prefix = f"{path.rstrip('/')}/{name}/part"
+        self._name, self._fmt, self._shards = name, fmt, num_shards
+
+    def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
+        counted = pcoll | "Count" >> beam.ParDo(_CountFn(self._name))
+        if self._fmt == "parquet":
+            return (
+                counted
+                | "ToRow" >> beam.Map(to_parquet_row)
+                | "WriteParquet"
+                >> beam.io.WriteToParquet(
+                    self._prefix,
+                    DOCUMENT_SCHEMA,
+                    file_name_suffix=".parquet",
+                    num_shards=self._shards,
+                    shard_name_template=SHARD_TEMPLATE,
+                )
+            )
+        return (
+            counted
+            | "ToJson" >> beam.Map(to_json)
+            | "WriteJson"
+            >> beam.io.WriteToText(
+                self._prefix,
+                file_name_suffix=".jsonl",
+                num_shards=self._shards,
+                shard_name_template=SHARD_TEMPLATE,
+            )
+        )
