@@ -1,7 +1,7 @@
 """Exact groups, clusters without chaining, and a canonical per cluster.
 
-Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published``, a
-source priority list, longest text), the id breaking every tie. The best-ranked document of a cluster is its
+Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published`` day, a
+source priority list, longest text), then the time of day where known, the id breaking every tie. The best-ranked document of a cluster is its
 canonical, and every other member is directly verified against it: nothing joins a cluster through an
 intermediate document, so templated or overlapping stories cannot chain into one giant cluster.
 
@@ -50,13 +50,17 @@ def canonical_rank(
     key: list[object] = []
     for item in order:
         if item == "earliest":
-            key += [0, published] if published else [1, ""]
+            key += [0, published[:10]] if published else [1, ""]
         elif item == "source_priority":
             key.append(priority.get((source or "").lower(), len(priority)))
         elif item == "longest":
             key.append(-length)
         else:
             raise ValueError(f"unknown canonical policy key {item!r}; allowed: {', '.join(POLICY_KEYS)}")
+    if "earliest" in order:
+        # Many pages give only a date (trafilatura returns none finer), so "earliest" compares calendar days;
+        # copies of one day are ordered by the other keys, then by time of day where known, timed ones first.
+        key.append(published[10:] if published and len(published) > 10 else "~")
     key.append(doc_id)
     return tuple(key)
 
