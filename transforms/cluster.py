@@ -1,9 +1,10 @@
 """Exact groups, clusters without chaining, and a canonical per cluster.
 
-Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published`` day, a
-source priority list, longest text), then the time of day where known, the id breaking every tie. The best-ranked document of a cluster is its
-canonical, and every other member is directly verified against it: nothing joins a cluster through an
-intermediate document, so templated or overlapping stories cannot chain into one giant cluster.
+Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published`` day,
+a source priority list, longest text), then the time of day where known, the id breaking every tie. The
+best-ranked document of a cluster is its canonical, and every other member is directly verified against it:
+nothing joins a cluster through an intermediate document, so templated or overlapping stories cannot chain
+into one giant cluster.
 
 Clustering runs in rounds over the verified-edge graph, each a pair of shuffles keyed by node (no step holds
 more than one node's neighbours):
