@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED_NAME = "000_d61b9ddc0bd3fe74.txt"
-SEED_SHARED = "/work/shared/seeds/" + SEED_NAME
+# the project's seed, in the shared folder beside the repository (absent on machines without it)
+SEED_SHARED = os.path.join(HERE, "..", "..", "..", "shared", "seeds", SEED_NAME)
 # Everything this script owns under the output directory. It never touches anything else.
 OWNED = ("crawl", "pages", "dumps", "gold.json")
 

@@ -10,7 +10,7 @@ Checks that:
     does not parse, a `binary_content` file starts with an image signature, a document has a url and content);
   * stories and relations hang together (one original per multi-document story, unique for singletons,
     templated pairs point at each other);
-  * the seed document is byte-for-byte the shared seed (when /work/shared is present);
+  * the seed document is byte-for-byte the shared seed (when ../shared is present);
   * generate.py is deterministic: two runs into fresh directories give byte-identical files, equal to the files
     in data/sample;
   * the counts block in data/sample/README.md is the one generate.py prints;
@@ -34,7 +34,7 @@ SAMPLE = os.path.join(ROOT, "data", "sample")
 GENERATOR = os.path.join(SAMPLE, "generate.py")
 NOT_INPUTS = {"generate.py", "README.md", "gold.json"}
 SEED_REL = "dumps/chinanews/000_d61b9ddc0bd3fe74.txt"
-SEED_SHARED = "/work/shared/seeds/000_d61b9ddc0bd3fe74.txt"
+SEED_SHARED = os.path.join(ROOT, "..", "shared", "seeds", "000_d61b9ddc0bd3fe74.txt")
 REASONS = {
     "invalid_json",
     "not_an_object",
