@@ -28,6 +28,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms.lsh import Edge
+from transforms.metrics import CountElements
 from transforms.minhash import Sketch
 from transforms.records import EXACT, NEAR, Cluster, Verdict
 
@@ -190,18 +191,6 @@ def _prune(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Nod
         yield node_id, node._replace(neighbors=tuple(n for n in node.neighbors if n.id not in gone))
 
 
-class _CountDecided(beam.DoFn):
-    def __init__(self, name: str):
-        self._name = name
-
-    def setup(self) -> None:
-        self._counter = Metrics.counter(STAGE, self._name)
-
-    def process(self, element: Any) -> Iterator[Any]:
-        self._counter.inc()
-        yield element
-
-
 def _unresolved(element: tuple[str, Node]) -> tuple[str, Assignment]:
     node_id, _ = element
     return node_id, Assignment(node_id, None)
@@ -242,13 +231,13 @@ class AssignClusters(beam.PTransform):
                 | f"{label}Prune" >> beam.FlatMap(_prune)
             )
             decided += [
-                step.decided | f"{label}CountRoots" >> beam.ParDo(_CountDecided("roots")),
-                accepted.decided | f"{label}CountJoined" >> beam.ParDo(_CountDecided("joined")),
+                step.decided | f"{label}CountRoots" >> beam.ParDo(CountElements(STAGE, "roots")),
+                accepted.decided | f"{label}CountJoined" >> beam.ParDo(CountElements(STAGE, "joined")),
             ]
         leftover = (
             active
             | "Unresolved" >> beam.Map(_unresolved)
-            | "CountUnresolved" >> beam.ParDo(_CountDecided("unresolved"))
+            | "CountUnresolved" >> beam.ParDo(CountElements(STAGE, "unresolved"))
         )
         return (*decided, leftover) | "AllAssignments" >> beam.Flatten()
 

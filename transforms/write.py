@@ -5,13 +5,12 @@ Each output is a folder of shards under the job's output path: ``documents/part-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
 import pyarrow as pa
-from apache_beam.metrics import Metrics
 
+from transforms.metrics import CountElements
 from transforms.records import to_json
 
 STAGE = "write"
@@ -48,18 +47,6 @@ def to_parquet_row(record: NamedTuple) -> dict[str, Any]:
     return {name: row[name] for name in DOCUMENT_SCHEMA.names}
 
 
-class _CountFn(beam.DoFn):
-    def __init__(self, name: str):
-        self._name = name
-
-    def setup(self) -> None:
-        self._counter = Metrics.counter(STAGE, self._name)
-
-    def process(self, element: Any) -> Iterator[Any]:
-        self._counter.inc()
-        yield element
-
-
 class WriteRecords(beam.PTransform):
     """``PCollection[NamedTuple] -> files``: one output folder of JSON Lines (or Parquet) shards, counted as
     ``write/<name>``. ``num_shards=0`` lets the runner decide."""
@@ -76,7 +63,7 @@ class WriteRecords(beam.PTransform):
         self._name, self._fmt, self._shards = name, fmt, num_shards
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
-        counted = pcoll | "Count" >> beam.ParDo(_CountFn(self._name))
+        counted = pcoll | "Count" >> beam.ParDo(CountElements(STAGE, self._name))
         if self._fmt == "parquet":
             return (
                 counted
