@@ -62,8 +62,11 @@ def extract_html(
     )
     if not isinstance(doc, TrafilaturaDocument) or not (doc.text or "").strip():
         return None
+    text = doc.text or ""
+    if include_comments and (doc.comments or "").strip():
+        text = f"{text}\n{doc.comments}"  # trafilatura keeps comments apart from the article text
     return Extracted(
-        text=doc.text or "",
+        text=text,
         title=doc.title or None,
         published=doc.date or None,
         author=doc.author or None,

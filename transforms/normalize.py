@@ -44,7 +44,7 @@ def hashing_form(text: str) -> str:
 
     Digits stay digits: "Shr 12 cts" and "Shr 10 cts" must hash apart.
     """
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -57,7 +57,7 @@ def normalize_published(value: str) -> str:
     s = value.strip()
     if not s:
         raise ValueError("empty date")
-    if len(s) == 10:
+    if len(s) in (8, 10) and "T" not in s:  # 2014-06-07 or 20140607
         return date.fromisoformat(s).isoformat()
     if s.endswith(("z", "Z")):
         s = s[:-1] + "+00:00"

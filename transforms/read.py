@@ -6,6 +6,9 @@ Every non-blank JSON line and every matched file is one record: it comes out as 
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
 import os
 import re
@@ -73,6 +76,25 @@ def decode_bytes(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def open_decompressed(raw: Any) -> Any:
+    """A binary reader of ``raw`` that decompresses gzip, bzip2 or zstd, detected by magic bytes (not by name).
+
+    Python's own readers are used because they raise on a truncated stream (``EOFError``), where Beam's
+    CompressedFile stops silently and a cut-off archive would lose its tail without a trace.
+    """
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
+    head = buffered.peek(4)[:4]
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=buffered)
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(buffered)
+    if head == b"\x28\xb5\x2f\xfd":
+        import zstandard  # a dependency of apache-beam
+
+        return zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+    return buffered
+
+
 def _reject(origin: str, reason: str, message: str, **kw: Any) -> Rejected:
     return Rejected(origin=origin, stage=STAGE, reason=reason, message=message, **kw)
 
@@ -111,7 +133,7 @@ def parse_json_record(line: str, origin: str, *, default_source: str | None = No
         return _reject(
             origin, R.WRONG_TYPE, str(e), url=obj.get("url") if isinstance(obj.get("url"), str) else None
         )
-    rid = str(raw_id) if raw_id is not None and str(raw_id).strip() else None
+    rid = str(raw_id).strip() or None if raw_id is not None else None
     if not url:
         return _reject(origin, R.MISSING_FIELD, "no `url`", id=rid)
     kind, body = ("html", html) if html and html.strip() else ("text", text)
@@ -214,7 +236,7 @@ class _ReadFileFn(beam.DoFn):
             yield from self._read_jsonl(readable, path)
             return
         try:
-            with readable.open(compression_type=CompressionTypes.AUTO) as fh:
+            with open_decompressed(readable.open(compression_type=CompressionTypes.UNCOMPRESSED)) as fh:
                 data = fh.read(self._max + 1)
         except Exception as e:  # a corrupt archive or unreadable file is a dead letter, not a crash
             yield from self._emit(_reject(path, R.READ_ERROR, f"{type(e).__name__}: {e}"), 0)
@@ -232,7 +254,7 @@ class _ReadFileFn(beam.DoFn):
     def _read_jsonl(self, readable: fileio.ReadableFile, path: str) -> Iterator[Any]:
         lineno = 0
         try:
-            with readable.open(compression_type=CompressionTypes.AUTO) as fh:
+            with open_decompressed(readable.open(compression_type=CompressionTypes.UNCOMPRESSED)) as fh:
                 while True:
                     raw = fh.readline()
                     if not raw:
