@@ -33,6 +33,9 @@ from transforms.read import count_matches
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_JOB = 0, 1, 2
 
+# Modules behind `newsdedup eval NAME`: each has add_parser(subparsers), which sets `handler` on its parser.
+EVALUATIONS: tuple[Any, ...] = ()
+
 
 def _job_from_args(args: argparse.Namespace) -> Job:
     overrides = list(args.set or [])
@@ -202,6 +205,11 @@ def cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="newsdedup", description=__doc__.split("\n\n")[0] if __doc__ else None)
     sub = ap.add_subparsers(dest="command", required=True)
+    evaluate = sub.add_parser("eval", help="score newsdedup against evaluation data").add_subparsers(
+        dest="evaluation", required=True
+    )
+    for module in EVALUATIONS:
+        module.add_parser(evaluate)
     for name, help_text in (
         ("run", "run a job"),
         ("validate", "check a job file and print its resolved settings"),
@@ -235,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, beam_args)
+        if args.command == "eval":
+            return int(args.handler(args))
         return cmd_validate(args, beam_args)
     except JobError as e:
         print(f"invalid job {args.job}:\n{e}", file=sys.stderr)
