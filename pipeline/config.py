@@ -56,8 +56,12 @@ class DedupConfig(_Section):
         0.5,
         gt=0,
         le=1,
-        description="estimated Jaccard similarity at which a verified pair is a near duplicate",
+        description="Jaccard similarity of shingle sets at which a verified pair is a near duplicate",
     )
+    containment_threshold: float = Field(
+        0.8, ge=0, le=1, description="share of the shorter text inside the longer for an excerpt (0: off)"
+    )
+    min_contained: int = Field(25, ge=1, description="shingles an excerpt needs at least")
     shingle_unit: Literal["auto", "word", "char"] = "auto"
     shingle_size: int = Field(3, ge=1, le=20, description="n of word n-grams")
     char_shingle_size: int = Field(5, ge=1, le=50, description="n of character n-grams (CJK, Thai)")

@@ -9,14 +9,16 @@ into one giant cluster.
 Clustering runs in rounds over the verified-edge graph, each a pair of shuffles keyed by node (no step holds
 more than one node's neighbours):
 
-1. A node that ranks better than all its still-active neighbours is a **root** (a canonical). Roots offer
-   themselves to their active neighbours; a node with offers joins the best-ranked root that offered.
+1. A node that outranks all its still-active neighbours is a **root** (a canonical). Roots offer themselves
+   to their active neighbours; a node with offers joins the best-ranked root that offered. A container always
+   outranks its excerpt, so an excerpt or truncated copy (``contained``) never becomes its story's canonical.
 2. Decided nodes (roots and joiners) tell their neighbours, who drop them from their active lists.
 
-Every round decides at least the best-ranked active node of each connected component, so the rounds finish; in
-practice one round settles a syndicated story (a star of copies around its original) and a second settles the
-copies that were only similar to a copy. A node still undecided after ``rounds`` becomes its own canonical (not
-flagged), counted as ``cluster/unresolved``: raise ``rounds`` if that counter is not zero.
+On near edges alone every round decides at least the best-ranked active node of each connected component, so
+the rounds finish; in practice one round settles a syndicated story (a star of copies around its original) and
+a second settles the copies that were only similar to a copy. A node still undecided after ``rounds`` (a longer
+chain, or a cycle of container and rank preferences) becomes its own canonical, not flagged, and is counted as
+``cluster/unresolved``: raise ``rounds`` if that counter is not zero.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from apache_beam.metrics import Metrics
 from transforms.lsh import Edge
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import EXACT, NEAR, Cluster, Verdict
+from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "source_priority", "longest")
@@ -114,6 +116,8 @@ class Neighbor(NamedTuple):
     id: str
     rank: Rank
     similarity: float
+    relation: str = NEAR
+    contains: int = 0  # +1: the neighbour contains this node (it is an excerpt of it); -1: the reverse
 
 
 class Node(NamedTuple):
@@ -125,11 +129,20 @@ class Node(NamedTuple):
 class Assignment(NamedTuple):
     root: str
     similarity: float | None  # to the root; None for a root itself
+    dup_type: str | None = None  # near | contained; None for a root
+
+
+def beats(node: Node, n: Neighbor) -> bool:
+    """Does ``node`` outrank neighbour ``n``? A container always outranks its excerpt (an excerpt is never the
+    canonical of the story it was cut from); otherwise the canonical rank decides."""
+    if n.contains:
+        return n.contains < 0
+    return node.rank < n.rank
 
 
 def is_root(node: Node) -> bool:
-    """A node is a root when it ranks better than every active neighbour."""
-    return all(node.rank < n.rank for n in node.neighbors)
+    """A node is a root when it outranks every active neighbour."""
+    return all(beats(node, n) for n in node.neighbors)
 
 
 def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
@@ -138,8 +151,9 @@ def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
 
 
 def _edge_ends(edge: Edge) -> Iterator[tuple[str, tuple[Rank, Neighbor]]]:
-    yield edge.a, (edge.rank_a, Neighbor(edge.b, edge.rank_b, edge.similarity))
-    yield edge.b, (edge.rank_b, Neighbor(edge.a, edge.rank_a, edge.similarity))
+    a_holds_b = 0 if edge.container is None else (1 if edge.container == edge.b else -1)
+    yield edge.a, (edge.rank_a, Neighbor(edge.b, edge.rank_b, edge.similarity, edge.relation, a_holds_b))
+    yield edge.b, (edge.rank_b, Neighbor(edge.a, edge.rank_a, edge.similarity, edge.relation, -a_holds_b))
 
 
 def _to_node(element: tuple[str, Iterable[tuple[Rank, Neighbor]]]) -> tuple[str, Node]:
@@ -153,12 +167,13 @@ def _to_node(element: tuple[str, Iterable[tuple[Rank, Neighbor]]]) -> tuple[str,
 
 
 def _offer(element: tuple[str, Node]) -> Iterator[Any]:
-    """Step 1a: roots are decided and offer themselves; every node carries its state forward."""
+    """Step 1a: roots are decided and offer themselves; every other node carries its state forward."""
     node_id, node = element
     if is_root(node):
         yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(node_id, None)))
         for n in node.neighbors:
-            yield beam.pvalue.TaggedOutput("offers", (n.id, Neighbor(node_id, node.rank, n.similarity)))
+            offer = Neighbor(node_id, node.rank, n.similarity, n.relation, -n.contains)
+            yield beam.pvalue.TaggedOutput("offers", (n.id, offer))
     else:
         yield node_id, node
 
@@ -171,7 +186,8 @@ def _accept(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
         if offer is None:
             yield node_id, node
         else:
-            yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(offer.id, offer.similarity)))
+            assignment = Assignment(offer.id, offer.similarity, offer.relation)
+            yield beam.pvalue.TaggedOutput("decided", (node_id, assignment))
             for n in node.neighbors:
                 yield beam.pvalue.TaggedOutput("gone", (n.id, node_id))
 
@@ -251,15 +267,15 @@ def group_verdicts(members: Sequence[str], assignment: Assignment | None) -> lis
     """Verdicts for an exact group (representative first) given where its representative went.
 
     Every duplicate points at its cluster's canonical: ``exact`` when it has the canonical's hashing form,
-    ``near`` otherwise, with the representative's similarity to the canonical.
+    otherwise ``near`` or ``contained`` with the representative's similarity (or containment) to the canonical.
     """
     rep = members[0]
     if assignment is None or assignment.root == rep:
         out = [(rep, Verdict(cluster_id=rep))]
         out += [(m, Verdict(rep, duplicate_of=rep, dup_type=EXACT, similarity=1.0)) for m in members[1:]]
         return out
-    root, sim = assignment.root, assignment.similarity
-    return [(m, Verdict(root, duplicate_of=root, dup_type=NEAR, similarity=sim)) for m in members]
+    root, sim, kind = assignment.root, assignment.similarity, assignment.dup_type or NEAR
+    return [(m, Verdict(root, duplicate_of=root, dup_type=kind, similarity=sim)) for m in members]
 
 
 def _verdicts(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Verdict]]:
@@ -282,6 +298,7 @@ def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> 
         size=len(members),
         exact=sum(1 for _, v in members if v.dup_type == EXACT),
         near=sum(1 for _, v in members if v.dup_type == NEAR),
+        contained=sum(1 for _, v in members if v.dup_type == CONTAINED),
         min_similarity=min(sims) if sims else 1.0,
     )
 

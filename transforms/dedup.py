@@ -120,8 +120,9 @@ class _ApplyVerdictFn(beam.DoFn):
 class FlagDuplicates(beam.PTransform):
     """``PCollection[Document] -> {"documents": PCollection[Document], "clusters": PCollection[Cluster]}``.
 
-    Exact duplicates by hash of the hashing form; near duplicates by MinHash LSH, each candidate verified; clusters
-    built around a canonical chosen by ``canonical_order`` (see ``cluster.py``). Documents need unique ids.
+    Exact duplicates by hash of the hashing form; near duplicates and excerpts by MinHash LSH, each candidate
+    verified on its exact shingle sets; clusters built around a canonical chosen by ``canonical_order`` (see
+    ``cluster.py``). Documents need unique ids.
     """
 
     def __init__(
@@ -136,6 +137,8 @@ class FlagDuplicates(beam.PTransform):
         bands: int,
         rows: int,
         threshold: float = 0.5,
+        containment_threshold: float = 0.8,
+        min_contained: int = 25,
         all_pairs_limit: int = 16,
         cluster_rounds: int = 4,
         canonical_order: Sequence[str] = ("earliest",),
@@ -158,7 +161,9 @@ class FlagDuplicates(beam.PTransform):
             min_tokens=min_tokens,
         )
         self._pairs = FindCandidatePairs(bands=bands, rows=rows, all_pairs_limit=all_pairs_limit)
-        self._verify = VerifyPairs(threshold=threshold)
+        self._verify = VerifyPairs(
+            threshold=threshold, containment_threshold=containment_threshold, min_contained=min_contained
+        )
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)
         self._priority = tuple(source_priority)

@@ -17,7 +17,8 @@ import numpy as np
 import xxhash
 from apache_beam.metrics import Metrics
 
-from transforms.minhash import Sketch, estimated_jaccard
+from transforms.minhash import Sketch
+from transforms.records import CONTAINED, NEAR
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -83,13 +84,44 @@ def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str,
 
 
 class Edge(NamedTuple):
-    """A verified near-duplicate pair, with both ends' canonical ranks for clustering."""
+    """A verified duplicate pair, with both ends' canonical ranks for clustering.
+
+    ``relation`` is ``near`` (Jaccard similarity at or above the threshold) or ``contained`` (one document's
+    shingles lie mostly inside the other's: an excerpt or a truncated copy); ``container`` names the containing
+    end of a ``contained`` pair, and ``similarity`` is then the containment.
+    """
 
     a: str
     b: str
     similarity: float
     rank_a: tuple[object, ...]
     rank_b: tuple[object, ...]
+    relation: str = NEAR
+    container: str | None = None
+
+
+# An excerpt is clearly shorter than its container: two texts of about the same length that overlap this much
+# are near duplicates (or not duplicates at a strict threshold), never an excerpt of each other.
+EXCERPT_MAX_SHARE = 0.8
+
+
+def verify(
+    a: np.ndarray, b: np.ndarray, *, threshold: float, containment_threshold: float, min_contained: int
+) -> tuple[str, float, int] | None:
+    """Relation of two shingle sets: ``("near", jaccard, 0)``, ``("contained", containment, side)`` where side
+    is 0 when ``a`` contains ``b`` and 1 when ``b`` contains ``a``, or None. Near wins when both hold; an
+    excerpt has at least ``min_contained`` shingles and at most ``EXCERPT_MAX_SHARE`` of its container's."""
+    if a.size == 0 or b.size == 0:
+        return None
+    inter = int(np.intersect1d(a, b, assume_unique=True).size)
+    jac = inter / (a.size + b.size - inter)
+    if jac >= threshold:
+        return NEAR, jac, 0
+    smaller, larger = min(a.size, b.size), max(a.size, b.size)
+    excerpt = smaller >= min_contained and smaller <= EXCERPT_MAX_SHARE * larger
+    if containment_threshold > 0 and excerpt and inter / smaller >= containment_threshold:
+        return CONTAINED, inter / smaller, 0 if a.size >= b.size else 1
+    return None
 
 
 class _BandFn(beam.DoFn):
@@ -115,24 +147,42 @@ class _BandFn(beam.DoFn):
 
 
 class _BucketPairsFn(beam.DoFn):
+    """Pairs of one bucket. A hot bucket (above ``all_pairs_limit``) is never held in memory: one pass finds its
+    smallest id and size, a second emits the star, so a bucket of a million templated pages costs a million
+    edges and constant memory (its key is still one worker's stream: counted as ``hot_buckets``)."""
+
     def __init__(self, all_pairs_limit: int):
         self._limit = all_pairs_limit
 
     def setup(self) -> None:
         self._buckets = Metrics.counter(STAGE, "shared_buckets")
         self._hot = Metrics.counter(STAGE, "hot_buckets")
+        self._hot_members = Metrics.counter(STAGE, "hot_bucket_members")
         self._sizes = Metrics.distribution(STAGE, "shared_bucket_size")
 
     def process(self, element: tuple[bytes, Iterable[str]]) -> Iterator[tuple[str, str]]:
         _, ids = element
-        members = list(ids)
-        if len(members) < 2:
+        head: str | None = None
+        size = 0
+        small: list[str] = []
+        for member in ids:
+            size += 1
+            if head is None or member < head:
+                head = member
+            if size <= self._limit:
+                small.append(member)
+        if size < 2 or head is None:
             return
         self._buckets.inc()
-        self._sizes.update(len(members))
-        if len(members) > self._limit:
-            self._hot.inc()
-        yield from bucket_pairs(members, all_pairs_limit=self._limit)
+        self._sizes.update(size)
+        if size <= self._limit:
+            yield from bucket_pairs(small, all_pairs_limit=self._limit)
+            return
+        self._hot.inc()
+        self._hot_members.inc(size)
+        for member in ids:  # Beam iterables can be read again (re-fetched lazily on distributed runners)
+            if member != head:
+                yield head, member
 
 
 class FindCandidatePairs(beam.PTransform):
@@ -165,42 +215,67 @@ def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str,
 
 
 class _VerifyFn(beam.DoFn):
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float, containment_threshold: float, min_contained: int):
         self._threshold = threshold
+        self._containment = containment_threshold
+        self._min_contained = min_contained
 
     def setup(self) -> None:
         self._seen = Metrics.counter(VERIFY, "seen")
         self._kept = Metrics.counter(VERIFY, "kept")
+        self._near = Metrics.counter(VERIFY, "near")
+        self._contained = Metrics.counter(VERIFY, "contained")
         self._low = Metrics.counter(VERIFY, "dropped:below_threshold")
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
-        self._sims = Metrics.distribution(VERIFY, "similarity_pct")
+        self._sims = Metrics.distribution(VERIFY, "jaccard_pct")
 
     def process(self, element: tuple[str, dict[str, list[Sketch]]]) -> Iterator[Edge]:
         _, grouped = element
         for right in grouped["sketch"]:
+            b = np.frombuffer(right.shingles, dtype="<u8")
             for left in grouped["left"]:
                 self._seen.inc()
                 if left.fingerprint != right.fingerprint:
                     self._mismatch.inc()
                     continue
-                sim = estimated_jaccard(left.values, right.values)
-                self._sims.update(round(sim * 100))
-                if sim < self._threshold:
+                a = np.frombuffer(left.shingles, dtype="<u8")
+                found = verify(
+                    a,
+                    b,
+                    threshold=self._threshold,
+                    containment_threshold=self._containment,
+                    min_contained=self._min_contained,
+                )
+                if found is None:
                     self._low.inc()
                     continue
+                relation, sim, side = found
                 self._kept.inc()
-                yield Edge(left.id, right.id, sim, left.rank, right.rank)
+                self._sims.update(round(sim * 100))
+                if relation == NEAR:
+                    self._near.inc()
+                    yield Edge(left.id, right.id, sim, left.rank, right.rank)
+                else:
+                    self._contained.inc()
+                    container = left.id if side == 0 else right.id
+                    yield Edge(left.id, right.id, sim, left.rank, right.rank, CONTAINED, container)
 
 
 class VerifyPairs(beam.PTransform):
-    """``(PCollection[(a, b)], PCollection[Sketch]) -> PCollection[Edge]``: candidates whose estimated Jaccard
-    similarity reaches ``threshold``. Two joins bring each pair both signatures; nothing is held globally."""
+    """``(PCollection[(a, b)], PCollection[Sketch]) -> PCollection[Edge]``: candidates verified on their exact
+    shingle sets: Jaccard similarity at least ``threshold`` (near), or the smaller set at least
+    ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
+    0 turns containment off). Two joins bring each pair both sketches; nothing is held globally."""
 
-    def __init__(self, *, threshold: float):
+    def __init__(self, *, threshold: float, containment_threshold: float = 0.8, min_contained: int = 25):
         super().__init__()
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
-        self._threshold = threshold
+        if not 0.0 <= containment_threshold <= 1.0:
+            raise ValueError("containment_threshold must be in [0, 1] (0 turns containment off)")
+        if min_contained < 1:
+            raise ValueError("min_contained must be at least 1")
+        self._fn = _VerifyFn(threshold, containment_threshold, min_contained)
 
     def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         pairs, sketches = inputs
@@ -213,5 +288,5 @@ class VerifyPairs(beam.PTransform):
         return (
             {"left": left, "sketch": by_id}
             | "JoinRight" >> beam.CoGroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(self._threshold))
+            | "Verify" >> beam.ParDo(self._fn)
         )

@@ -34,6 +34,7 @@ class Sketch(NamedTuple):
     fingerprint: str
     values: bytes = b""  # num_perm little-endian uint64; empty when the document is too short for LSH
     rank: tuple[object, ...] = ()  # canonical ordering, filled by the cluster stage's policy
+    shingles: bytes = b""  # sorted unique shingle hashes (little-endian uint64): exact verification
 
 
 def _identity(value: int) -> int:
@@ -105,7 +106,10 @@ class _MinHashFn(beam.DoFn):
             return
         self._signed.inc()
         self._shingles.update(int(shingles.size))
-        yield sketch._replace(values=signature(shingles, self._template).astype("<u8").tobytes())
+        yield sketch._replace(
+            values=signature(shingles, self._template).astype("<u8").tobytes(),
+            shingles=shingles.astype("<u8").tobytes(),
+        )
 
 
 class ComputeMinHash(beam.PTransform):

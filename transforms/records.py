@@ -42,8 +42,9 @@ REASONS = (
 )
 
 # dup_type values
-EXACT = "exact"
-NEAR = "near"
+EXACT = "exact"  # the same hashing form as the canonical
+NEAR = "near"  # Jaccard similarity of shingles at or above the threshold
+CONTAINED = "contained"  # an excerpt or truncated copy: its shingles lie mostly inside the canonical's
 
 
 class RawRecord(NamedTuple):
@@ -113,6 +114,7 @@ class Cluster(NamedTuple):
     size: int
     exact: int
     near: int
+    contained: int
     min_similarity: float
 
 

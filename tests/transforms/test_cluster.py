@@ -140,7 +140,7 @@ def test_group_verdicts_rep_is_a_root() -> None:
 
 
 def test_group_verdicts_rep_joined_another_root() -> None:
-    assert group_verdicts(["x", "x-copy"], Assignment("root", 0.72)) == [
+    assert group_verdicts(["x", "x-copy"], Assignment("root", 0.72, "near")) == [
         ("x", Verdict("root", duplicate_of="root", dup_type=NEAR, similarity=0.72)),
         ("x-copy", Verdict("root", duplicate_of="root", dup_type=NEAR, similarity=0.72)),
     ]
@@ -160,6 +160,7 @@ def test_cluster_record() -> None:
         size=4,
         exact=1,
         near=2,
+        contained=0,
         min_similarity=0.66,
     )
 
@@ -212,7 +213,7 @@ def test_exact_groups(beam_pipeline) -> None:
 
 def test_build_verdicts(beam_pipeline) -> None:
     groups = [("a", ("a", "a2")), ("b", ("b", "b2")), ("lonely", ("lonely",))]
-    assignments = [("a", Assignment("a", None)), ("b", Assignment("a", 0.8))]
+    assignments = [("a", Assignment("a", None)), ("b", Assignment("a", 0.8, "near"))]
     with beam_pipeline() as p:
         out = {
             "groups": p | "Groups" >> beam.Create(groups),
@@ -233,7 +234,7 @@ def test_build_verdicts(beam_pipeline) -> None:
         )
         assert_that(
             out["clusters"],
-            equal_to([Cluster("a", "a", ("a", "a2", "b", "b2"), 4, 1, 2, 0.8)]),
+            equal_to([Cluster("a", "a", ("a", "a2", "b", "b2"), 4, 1, 2, 0, 0.8)]),
             label="Clusters",
         )
 
@@ -277,10 +278,10 @@ def test_star_one_root_all_join(beam_pipeline) -> None:
             equal_to(
                 [
                     ("zz-original", Assignment("zz-original", None)),
-                    ("a", Assignment("zz-original", 0.91)),
-                    ("b", Assignment("zz-original", 0.88)),
-                    ("c", Assignment("zz-original", 0.83)),
-                    ("d", Assignment("zz-original", 0.79)),
+                    ("a", Assignment("zz-original", 0.91, "near")),
+                    ("b", Assignment("zz-original", 0.88, "near")),
+                    ("c", Assignment("zz-original", 0.83, "near")),
+                    ("d", Assignment("zz-original", 0.79, "near")),
                 ]
             ),
         )
@@ -295,7 +296,7 @@ def test_chain_does_not_join_through_an_intermediate(beam_pipeline) -> None:
         assert_that(
             out,
             equal_to(
-                [("a", Assignment("a", None)), ("b", Assignment("a", 0.7)), ("c", Assignment("c", None))]
+                [("a", Assignment("a", None)), ("b", Assignment("a", 0.7, "near")), ("c", Assignment("c", None))]
             ),
         )
 
@@ -311,9 +312,9 @@ def test_two_rounds_needed(beam_pipeline) -> None:
             equal_to(
                 [
                     ("a", Assignment("a", None)),
-                    ("b", Assignment("a", 0.8)),
+                    ("b", Assignment("a", 0.8, "near")),
                     ("c", Assignment("c", None)),
-                    ("d", Assignment("c", 0.85)),
+                    ("d", Assignment("c", 0.85, "near")),
                 ]
             ),
         )
@@ -330,7 +331,7 @@ def test_joins_the_best_ranked_root_not_the_most_similar(beam_pipeline) -> None:
                 [
                     ("early", Assignment("early", None)),
                     ("later", Assignment("later", None)),
-                    ("copy", Assignment("early", 0.6)),
+                    ("copy", Assignment("early", 0.6, "near")),
                 ]
             ),
         )
@@ -347,7 +348,7 @@ def test_too_few_rounds_leave_nodes_unresolved(run_counted) -> None:
             equal_to(
                 [
                     ("a", Assignment("a", None)),
-                    ("b", Assignment("a", 0.8)),
+                    ("b", Assignment("a", 0.8, "near")),
                     ("c", Assignment("c", None)),  # unresolved: its own canonical, not flagged
                     ("d", Assignment("d", None)),
                 ]

@@ -19,14 +19,15 @@ from transforms.lsh import (
     similarity_at,
 )
 from transforms.minhash import Sketch, estimated_jaccard, minhash_template, settings_fingerprint, signature
-from transforms.shingles import shingle_hashes
+from transforms.shingles import jaccard, shingle_hashes
 
 FP = settings_fingerprint(unit="auto", size=3, char_size=5, num_perm=128, seed=1)
 OTHER_FP = settings_fingerprint(unit="word", size=3, char_size=5, num_perm=128, seed=1)
 
 
 def _sketch(doc_id: str, hash_text: str, *, fingerprint: str = FP, rank: tuple[object, ...] = ()) -> Sketch:
-    values = signature(shingle_hashes(hash_text), minhash_template(128, 1)).astype("<u8").tobytes()
+    shingles = shingle_hashes(hash_text)
+    values = signature(shingles, minhash_template(128, 1)).astype("<u8").tobytes()
     return Sketch(
         id=doc_id,
         content_hash="",
@@ -36,7 +37,12 @@ def _sketch(doc_id: str, hash_text: str, *, fingerprint: str = FP, rank: tuple[o
         fingerprint=fingerprint,
         values=values,
         rank=rank or (doc_id,),
+        shingles=shingles.astype("<u8").tobytes(),
     )
+
+
+def _shingles(sketch: Sketch) -> np.ndarray:
+    return np.frombuffer(sketch.shingles, dtype="<u8")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -233,7 +239,8 @@ def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
     unsigned = sketches[2]._replace(id="e-unsigned", values=b"")
     # same signature as a-port but other settings: never a candidate of a-port
     foreign = sketches[0]._replace(id="f-foreign", fingerprint=OTHER_FP)
-    sim = estimated_jaccard(sketches[0].values, sketches[1].values)
+    assert 0.55 < estimated_jaccard(sketches[0].values, sketches[1].values) < 0.8
+    sim = jaccard(_shingles(sketches[0]), _shingles(sketches[1]))  # verification is exact, on the shingles
     assert 0.55 < sim < 0.8
     with beam_pipeline() as p:
         pcoll = p | beam.Create([*sketches, unsigned, foreign])

@@ -153,6 +153,7 @@ def test_minhash_fn_direct(make_doc, stories) -> None:
         fingerprint=fp,
         values=_sig(shingle_hashes(doc.hash_text), num_perm=64),
         rank=(),
+        shingles=shingle_hashes(doc.hash_text).astype("<u8").tobytes(),
     )
     (short,) = list(fn.process(make_doc("s", stories.short)))
     assert short.values == b"" and short.fingerprint == fp

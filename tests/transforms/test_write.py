@@ -61,7 +61,7 @@ def test_to_json_document(flagged: list[Document]) -> None:
 
 
 def test_to_json_cluster_and_rejected() -> None:
-    cluster = json.loads(to_json(Cluster("a", "a", ("a", "b"), 2, 1, 0, 1.0)))
+    cluster = json.loads(to_json(Cluster("a", "a", ("a", "b"), 2, 1, 0, 0, 1.0)))
     assert cluster == {
         "cluster_id": "a",
         "canonical_id": "a",
@@ -69,6 +69,7 @@ def test_to_json_cluster_and_rejected() -> None:
         "size": 2,
         "exact": 1,
         "near": 0,
+        "contained": 0,
         "min_similarity": 1.0,
     }
     rejected = json.loads(to_json(Rejected("/d/f.jsonl:4", "read", R.INVALID_JSON, "not valid JSON")))
@@ -108,7 +109,7 @@ def test_write_records_rejects_bad_arguments(kwargs: dict[str, object], match: s
 
 
 def test_write_jsonl_and_parquet(tmp_path: Path, flagged: list[Document], run_counted) -> None:
-    clusters = [Cluster("z-wire", "z-wire", ("copy-1", "z-wire"), 2, 0, 1, 0.71)]
+    clusters = [Cluster("z-wire", "z-wire", ("copy-1", "z-wire"), 2, 0, 1, 0, 0.71)]
     rejected = [
         Rejected("/d/f.jsonl:4", "read", R.BAD_DATE, "`published` is not an ISO 8601 date", url="https://x")
     ]
@@ -152,6 +153,7 @@ def test_write_jsonl_and_parquet(tmp_path: Path, flagged: list[Document], run_co
             "size": 2,
             "exact": 0,
             "near": 1,
+            "contained": 0,
             "min_similarity": 0.71,
         }
     ]
