@@ -27,6 +27,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.config import Job, JobError, load_job
+from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
 from pipeline.report import counters_from, dedup_figures, lsh_settings, reconcile, render_summary
 from transforms.read import count_matches
@@ -210,6 +211,16 @@ def parser() -> argparse.ArgumentParser:
     )
     for module in EVALUATIONS:
         module.add_parser(evaluate)
+    ex = sub.add_parser("explain", help="why two documents were or were not flagged as copies")
+    ex.add_argument("job", help="YAML job file (its dedup settings are used)")
+    ex.add_argument("a", help="a .html/.htm/.txt file, or the id of a document in the run's output")
+    ex.add_argument("b", help="the other document, likewise")
+    ex.add_argument("--run", help="output folder to look ids up in (default: the job's output.path)")
+    ex.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a job-file key (repeatable)"
+    )
+    ex.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ex.add_argument("-v", "--verbose", action="store_true")
     for name, help_text in (
         ("run", "run a job"),
         ("validate", "check a job file and print its resolved settings"),
@@ -245,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, beam_args)
         if args.command == "eval":
             return int(args.handler(args))
+        if args.command == "explain":
+            return cmd_explain(args, _job_from_args(args))
         return cmd_validate(args, beam_args)
     except JobError as e:
         print(f"invalid job {args.job}:\n{e}", file=sys.stderr)

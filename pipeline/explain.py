@@ -1,0 +1,218 @@
+"""``newsdedup explain JOB.yaml A B``: why two documents were or were not flagged as copies.
+
+A and B are files (``.html``/``.htm``/``.txt``, cleaned as the run would clean them) or ids of documents in the
+job's output. The report gives their similarity and containment, how many LSH bands they share and the chance of
+that at their similarity, the verdict at the job's settings, and what the run itself decided when it has one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from pipeline.config import DedupConfig, Job, JobError
+from transforms.clean import build_document, parse_text_record
+from transforms.extract import extract_html
+from transforms.lsh import band_keys, candidate_probability, verify
+from transforms.minhash import estimated_jaccard, minhash_template, settings_fingerprint, signature
+from transforms.normalize import display_text, hashing_form
+from transforms.read import detect_format, parse_file_record
+from transforms.records import Document, Rejected, content_hash
+from transforms.shingles import choose_unit, containment, jaccard, shingle_hashes, token_count
+
+
+def load_document(ref: str, job: Job, run_dir: str) -> dict[str, Any]:
+    """A document by file path (cleaned now) or by id (as the run wrote it). Raises JobError if neither."""
+    if os.path.isfile(ref):
+        kind = detect_format(ref)
+        if kind not in ("html", "text"):
+            raise JobError(f"{ref}: explain takes .html/.htm/.txt files or document ids")
+        with open(ref, "rb") as fh:
+            record = parse_file_record(fh.read(), ref, os.path.basename(ref), kind)
+        if isinstance(record, Rejected):
+            raise JobError(f"{ref}: {record.reason}: {record.message}")
+        c = job.clean
+        found = (
+            extract_html(
+                record.body,
+                include_comments=c.include_comments,
+                include_tables=c.include_tables,
+                favor_precision=c.favor_precision,
+                favor_recall=c.favor_recall,
+            )
+            if kind == "html"
+            else parse_text_record(record.body)
+        )
+        doc = build_document(record, found)
+        if isinstance(doc, Rejected):
+            raise JobError(f"{ref}: {doc.reason}: {doc.message}")
+        return {"ref": ref, "document": doc, "run": None}
+    for path in sorted(glob.glob(os.path.join(run_dir, "documents", "part-*.jsonl"))):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if f'"{ref}"' not in line:
+                    continue
+                row = json.loads(line)
+                if row.get("id") == ref:
+                    text = row["text"]
+                    doc = Document(
+                        id=row["id"],
+                        origin=row["origin"],
+                        url=row.get("url"),
+                        source=row.get("source"),
+                        title=row.get("title"),
+                        published=row.get("published"),
+                        author=row.get("author"),
+                        credit=row.get("credit"),
+                        site=row.get("site"),
+                        text=text,
+                        hash_text=hashing_form(display_text(text)),
+                    )
+                    return {"ref": ref, "document": doc, "run": row}
+    raise JobError(f"{ref}: not a file, and no document with that id under {run_dir}/documents/")
+
+
+def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]:
+    """Every figure that decides whether ``a`` and ``b`` are flagged, at the given settings."""
+    bands, rows = dedup.resolved_bands_rows()
+    kw = {"size": dedup.shingle_size, "char_size": dedup.char_shingle_size}
+    sh_a = shingle_hashes(a.hash_text, unit=dedup.shingle_unit, **kw)
+    sh_b = shingle_hashes(b.hash_text, unit=dedup.shingle_unit, **kw)
+    tokens = (token_count(a.hash_text), token_count(b.hash_text))
+    exact = content_hash(a.hash_text) == content_hash(b.hash_text)
+    in_lsh = (
+        tokens[0] >= dedup.min_tokens and sh_a.size > 0,
+        tokens[1] >= dedup.min_tokens and sh_b.size > 0,
+    )
+    jac = jaccard(sh_a, sh_b)
+    out: dict[str, Any] = {
+        "settings": {
+            "threshold": dedup.threshold,
+            "containment_threshold": dedup.containment_threshold,
+            "bands": bands,
+            "rows": rows,
+            "num_perm": dedup.num_perm,
+        },
+        "units": (choose_unit(a.hash_text), choose_unit(b.hash_text)),
+        "tokens": tokens,
+        "shingles": (int(sh_a.size), int(sh_b.size)),
+        "exact": exact,
+        "in_lsh": in_lsh,
+        "jaccard": round(jac, 4),
+        "containment_a_in_b": round(containment(sh_a, sh_b), 4),
+        "containment_b_in_a": round(containment(sh_b, sh_a), 4),
+        "candidate_probability": round(candidate_probability(jac, bands, rows), 4),
+    }
+    if all(in_lsh):
+        template = minhash_template(dedup.num_perm, dedup.seed)
+        fp = settings_fingerprint(
+            unit=dedup.shingle_unit,
+            size=dedup.shingle_size,
+            char_size=dedup.char_shingle_size,
+            num_perm=dedup.num_perm,
+            seed=dedup.seed,
+        )
+        sig_a, sig_b = signature(sh_a, template), signature(sh_b, template)
+        keys_a = band_keys(sig_a, bands=bands, rows=rows, fingerprint=fp)
+        keys_b = band_keys(sig_b, bands=bands, rows=rows, fingerprint=fp)
+        out["shared_bands"] = sum(1 for x, y in zip(keys_a, keys_b, strict=True) if x == y)
+        out["estimated_jaccard"] = round(
+            estimated_jaccard(sig_a.astype("<u8").tobytes(), sig_b.astype("<u8").tobytes()), 4
+        )
+    out["verdict"], out["why"] = _verdict(out, sh_a, sh_b, dedup)
+    return out
+
+
+def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: DedupConfig) -> tuple[str, str]:
+    if fig["exact"]:
+        return "exact", "the same hashing form: exact duplicates whatever their length"
+    if not all(fig["in_lsh"]):
+        short = [n for n, ok in zip("ab", fig["in_lsh"], strict=True) if not ok]
+        return "not flagged", (
+            f"document {' and '.join(short)} has fewer than min_tokens={dedup.min_tokens} tokens: "
+            "too short for near-duplicate detection, only exact copies are found"
+        )
+    found = verify(
+        sh_a,
+        sh_b,
+        threshold=dedup.threshold,
+        containment_threshold=dedup.containment_threshold,
+        min_contained=dedup.min_contained,
+    )
+    lsh = (
+        f"they share {fig['shared_bands']} of {fig['settings']['bands']} LSH bands "
+        f"(chance of at least one at their similarity: {fig['candidate_probability']:.0%})"
+    )
+    if found is None:
+        return "not flagged", (
+            f"Jaccard {fig['jaccard']:.3f} < threshold {dedup.threshold}, and neither is an excerpt of the other "
+            f"(containment {max(fig['containment_a_in_b'], fig['containment_b_in_a']):.3f}, needs "
+            f">= {dedup.containment_threshold} and a text at most 80% of the other's length); {lsh}"
+        )
+    relation, sim, side = found
+    missed = (
+        "" if fig["shared_bands"] else " — but they share no band, so this run would not have compared them"
+    )
+    if relation == "near":
+        return "near", f"Jaccard {sim:.3f} >= threshold {dedup.threshold}; {lsh}{missed}"
+    inner = "b inside a" if side == 0 else "a inside b"
+    return "contained", f"an excerpt: {sim:.0%} of {inner} (>= {dedup.containment_threshold}); {lsh}{missed}"
+
+
+def render(result: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
+    lines = []
+    for name, item in (("a", a), ("b", b)):
+        doc: Document = item["document"]
+        lines.append(
+            f"{name}: {item['ref']}  [{doc.id}] {doc.title or '(no title)'} — {doc.source or '?'}, "
+            f"{doc.published or 'undated'}"
+        )
+    r = result
+    lines += [
+        f"tokens        {r['tokens'][0]} / {r['tokens'][1]}   shingles {r['shingles'][0]} / {r['shingles'][1]}"
+        f"   ({r['units'][0]} / {r['units'][1]} n-grams)",
+        f"jaccard       {r['jaccard']:.3f}"
+        + (f"   (signature estimate {r['estimated_jaccard']:.3f})" if "estimated_jaccard" in r else ""),
+        f"containment   a in b {r['containment_a_in_b']:.3f}   b in a {r['containment_b_in_a']:.3f}",
+    ]
+    if "shared_bands" in r:
+        s = r["settings"]
+        lines.append(
+            f"lsh           {r['shared_bands']} of {s['bands']} bands shared ({s['bands']} x {s['rows']}); "
+            f"P(candidate) at this similarity {r['candidate_probability']:.3f}"
+        )
+    lines.append(f"verdict       {r['verdict'].upper()}: {r['why']}")
+    runs = [(n, i["run"]) for n, i in (("a", a), ("b", b)) if i["run"]]
+    for name, row in runs:
+        flag = (
+            f"duplicate of {row['duplicate_of']} ({row['dup_type']}, {row['similarity']})"
+            if row.get("is_duplicate")
+            else "not a duplicate"
+        )
+        lines.append(f"in the run    {name}: cluster {row['cluster_id']}, {flag}")
+    if (
+        len(runs) == 2
+        and runs[0][1]["cluster_id"] != runs[1][1]["cluster_id"]
+        and r["verdict"] != "not flagged"
+    ):
+        lines.append(
+            "              different clusters: each copy joins the best-ranked canonical it is itself "
+            "verified against, never a copy of a copy"
+        )
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace, job: Job) -> int:
+    run_dir = args.run or job.output.path
+    a, b = load_document(args.a, job, run_dir), load_document(args.b, job, run_dir)
+    result = explain_pair(a["document"], b["document"], job.dedup)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(render(result, a, b))
+    return 0
