@@ -62,6 +62,9 @@ class DedupConfig(_Section):
         0.8, ge=0, le=1, description="share of the shorter text inside the longer for an excerpt (0: off)"
     )
     min_contained: int = Field(25, ge=1, description="shingles an excerpt needs at least")
+    figure_agreement: float = Field(
+        0.6, ge=0, le=1, description="share of figures (numbers) two copies must share (0: no check)"
+    )
     shingle_unit: Literal["auto", "word", "char"] = "auto"
     shingle_size: int = Field(3, ge=1, le=20, description="n of word n-grams")
     char_shingle_size: int = Field(5, ge=1, le=50, description="n of character n-grams (CJK, Thai)")

@@ -18,9 +18,9 @@ import numpy as np
 from pipeline.config import DedupConfig, Job, JobError
 from transforms.clean import build_document, parse_text_record
 from transforms.extract import extract_html
-from transforms.lsh import band_keys, candidate_probability, verify
+from transforms.lsh import band_keys, candidate_probability, figures_agree, verify
 from transforms.minhash import estimated_jaccard, minhash_template, settings_fingerprint, signature
-from transforms.normalize import display_text, hashing_form
+from transforms.normalize import display_text, figures, hashing_form
 from transforms.read import detect_format, parse_file_record
 from transforms.records import Document, Rejected, content_hash
 from transforms.shingles import choose_unit, containment, jaccard, shingle_hashes, token_count
@@ -90,6 +90,7 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         tokens[1] >= dedup.min_tokens and sh_b.size > 0,
     )
     jac = jaccard(sh_a, sh_b)
+    fig_a, fig_b = figures(a.text), figures(b.text)
     out: dict[str, Any] = {
         "settings": {
             "threshold": dedup.threshold,
@@ -107,6 +108,9 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         "containment_a_in_b": round(containment(sh_a, sh_b), 4),
         "containment_b_in_a": round(containment(sh_b, sh_a), 4),
         "candidate_probability": round(candidate_probability(jac, bands, rows), 4),
+        "figures": (len(fig_a), len(fig_b)),
+        "figures_shared": len(set(fig_a).intersection(fig_b)),
+        "figures_agree": figures_agree(fig_a, fig_b, min_agreement=dedup.figure_agreement),
     }
     if all(in_lsh):
         template = minhash_template(dedup.num_perm, dedup.seed)
@@ -155,6 +159,11 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
             f">= {dedup.containment_threshold} and a text at most 80% of the other's length); {lsh}"
         )
     relation, sim, side = found
+    if not fig["figures_agree"]:
+        return "not flagged", (
+            f"the words match ({relation}, {sim:.3f}) but the figures do not: {fig['figures_shared']} shared of "
+            f"{min(fig['figures'])} (needs {dedup.figure_agreement:.0%}): a templated story with other numbers"
+        )
     missed = (
         "" if fig["shared_bands"] else " — but they share no band, so this run would not have compared them"
     )
@@ -179,6 +188,8 @@ def render(result: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
         f"jaccard       {r['jaccard']:.3f}"
         + (f"   (signature estimate {r['estimated_jaccard']:.3f})" if "estimated_jaccard" in r else ""),
         f"containment   a in b {r['containment_a_in_b']:.3f}   b in a {r['containment_b_in_a']:.3f}",
+        f"figures       {r['figures'][0]} / {r['figures'][1]}, {r['figures_shared']} shared"
+        + ("" if r["figures_agree"] else "  (they disagree)"),
     ]
     if "shared_bands" in r:
         s = r["settings"]

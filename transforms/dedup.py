@@ -139,6 +139,7 @@ class FlagDuplicates(beam.PTransform):
         threshold: float = 0.5,
         containment_threshold: float = 0.8,
         min_contained: int = 25,
+        figure_agreement: float = 0.6,
         all_pairs_limit: int = 16,
         cluster_rounds: int = 4,
         canonical_order: Sequence[str] = ("earliest",),
@@ -162,7 +163,10 @@ class FlagDuplicates(beam.PTransform):
         )
         self._pairs = FindCandidatePairs(bands=bands, rows=rows, all_pairs_limit=all_pairs_limit)
         self._verify = VerifyPairs(
-            threshold=threshold, containment_threshold=containment_threshold, min_contained=min_contained
+            threshold=threshold,
+            containment_threshold=containment_threshold,
+            min_contained=min_contained,
+            figure_agreement=figure_agreement,
         )
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)

@@ -124,6 +124,17 @@ def verify(
     return None
 
 
+def figures_agree(a: tuple[str, ...], b: tuple[str, ...], *, min_agreement: float) -> bool:
+    """Do two texts state the same figures? Templated stories share most words and differ in their numbers
+    ("Shr 12 cts vs 10 cts"), so a pair whose figures mostly differ is two stories, however similar the words.
+    The share is taken of the text with fewer figures (a trimmed copy or an excerpt states fewer); texts with
+    fewer than two figures are not judged; ``min_agreement`` 0 turns the check off."""
+    if min_agreement <= 0 or min(len(a), len(b)) < 2:
+        return True
+    shared = len(set(a).intersection(b))
+    return shared / min(len(a), len(b)) >= min_agreement
+
+
 class _BandFn(beam.DoFn):
     def __init__(self, bands: int, rows: int):
         self._bands, self._rows = bands, rows
@@ -215,10 +226,13 @@ def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str,
 
 
 class _VerifyFn(beam.DoFn):
-    def __init__(self, threshold: float, containment_threshold: float, min_contained: int):
+    def __init__(
+        self, threshold: float, containment_threshold: float, min_contained: int, figure_agreement: float
+    ):
         self._threshold = threshold
         self._containment = containment_threshold
         self._min_contained = min_contained
+        self._figures = figure_agreement
 
     def setup(self) -> None:
         self._seen = Metrics.counter(VERIFY, "seen")
@@ -226,6 +240,7 @@ class _VerifyFn(beam.DoFn):
         self._near = Metrics.counter(VERIFY, "near")
         self._contained = Metrics.counter(VERIFY, "contained")
         self._low = Metrics.counter(VERIFY, "dropped:below_threshold")
+        self._differ = Metrics.counter(VERIFY, "dropped:figures_differ")
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
         self._sims = Metrics.distribution(VERIFY, "jaccard_pct")
 
@@ -249,6 +264,9 @@ class _VerifyFn(beam.DoFn):
                 if found is None:
                     self._low.inc()
                     continue
+                if not figures_agree(left.figures, right.figures, min_agreement=self._figures):
+                    self._differ.inc()
+                    continue
                 relation, sim, side = found
                 self._kept.inc()
                 self._sims.update(round(sim * 100))
@@ -265,9 +283,17 @@ class VerifyPairs(beam.PTransform):
     """``(PCollection[(a, b)], PCollection[Sketch]) -> PCollection[Edge]``: candidates verified on their exact
     shingle sets: Jaccard similarity at least ``threshold`` (near), or the smaller set at least
     ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
-    0 turns containment off). Two joins bring each pair both sketches; nothing is held globally."""
+    0 turns containment off), and stating the same figures (``figures_agree``). Two joins bring each pair both
+    sketches; nothing is held globally."""
 
-    def __init__(self, *, threshold: float, containment_threshold: float = 0.8, min_contained: int = 25):
+    def __init__(
+        self,
+        *,
+        threshold: float,
+        containment_threshold: float = 0.8,
+        min_contained: int = 25,
+        figure_agreement: float = 0.6,
+    ):
         super().__init__()
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
@@ -275,7 +301,9 @@ class VerifyPairs(beam.PTransform):
             raise ValueError("containment_threshold must be in [0, 1] (0 turns containment off)")
         if min_contained < 1:
             raise ValueError("min_contained must be at least 1")
-        self._fn = _VerifyFn(threshold, containment_threshold, min_contained)
+        if not 0.0 <= figure_agreement <= 1.0:
+            raise ValueError("figure_agreement must be in [0, 1] (0 turns the figures check off)")
+        self._fn = _VerifyFn(threshold, containment_threshold, min_contained, figure_agreement)
 
     def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         pairs, sketches = inputs

@@ -16,6 +16,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
+from transforms.normalize import figures
 from transforms.records import Document
 from transforms.shingles import UNITS, shingle_hashes, token_count
 
@@ -35,6 +36,7 @@ class Sketch(NamedTuple):
     values: bytes = b""  # num_perm little-endian uint64; empty when the document is too short for LSH
     rank: tuple[object, ...] = ()  # canonical ordering, filled by the cluster stage's policy
     shingles: bytes = b""  # sorted unique shingle hashes (little-endian uint64): exact verification
+    figures: tuple[str, ...] = ()  # numbers and number words of the text (see normalize.figures)
 
 
 def _identity(value: int) -> int:
@@ -109,6 +111,7 @@ class _MinHashFn(beam.DoFn):
         yield sketch._replace(
             values=signature(shingles, self._template).astype("<u8").tobytes(),
             shingles=shingles.astype("<u8").tobytes(),
+            figures=figures(doc.text),
         )
 
 

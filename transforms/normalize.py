@@ -28,6 +28,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _NON_WORD = re.compile(r"[\W_]+")
+_FIGURE = re.compile(r"\d+(?:[.,/:-]\d+)*")
+_WORD = re.compile(r"[^\W\d_]+")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand".split()
+)
 
 
 def display_text(text: str) -> str:
@@ -75,3 +81,12 @@ def registered_domain(url: str | None) -> str | None:
     except Exception:  # tld raises a handful of its own errors on odd hosts
         return None
     return str(fld).lower() if fld else None
+
+
+def figures(text: str) -> tuple[str, ...]:
+    """The figures a text states: numbers as written (``6-3/16``, ``1,042,000``, ``38.5``) and number words,
+    sorted and unique. Templated stories (earnings, auctions, repo operations) differ in little else."""
+    text = unicodedata.normalize("NFKC", text)
+    found = {m.group().rstrip(".,:/-") for m in _FIGURE.finditer(text)}
+    found.update(w for w in (m.group().lower() for m in _WORD.finditer(text)) if w in _NUMBER_WORDS)
+    return tuple(sorted(found))

@@ -16,6 +16,7 @@ from transforms.minhash import (
     settings_fingerprint,
     signature,
 )
+from transforms.normalize import figures
 from transforms.shingles import jaccard, shingle_hashes
 
 BASE = dict(unit="auto", size=3, char_size=5, num_perm=128, seed=1)
@@ -154,6 +155,7 @@ def test_minhash_fn_direct(make_doc, stories) -> None:
         values=_sig(shingle_hashes(doc.hash_text), num_perm=64),
         rank=(),
         shingles=shingle_hashes(doc.hash_text).astype("<u8").tobytes(),
+        figures=figures(doc.text),
     )
     (short,) = list(fn.process(make_doc("s", stories.short)))
     assert short.values == b"" and short.fingerprint == fp

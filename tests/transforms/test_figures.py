@@ -1,0 +1,67 @@
+"""Templated stories with different figures are different stories: the figures check of verification."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.dedup import FlagDuplicates
+from transforms.lsh import figures_agree
+from transforms.normalize import figures
+
+REPO_TEMPLATE = (
+    "The Federal Reserve entered the U.S. Government securities market to arrange {amount} billion dlrs of "
+    "customer repurchase agreements, a Fed spokesman said.\n"
+    "Dealers said Federal funds were trading at {rate} pct when the Fed began its temporary and indirect supply "
+    "of reserves to the banking system, and that the operation was widely expected by the market.\n"
+    "Economists said the Fed was likely to add reserves again later this week as the Treasury's balance at the "
+    "central bank rose and the statement period drew to a close on {day}."
+)
+
+
+def test_figures_are_numbers_as_written_and_number_words() -> None:
+    text = (
+        "Shr 12 cts vs 10 cts. Net 1,042,000 vs 4,077,000; funds at 6-3/16 pct. One of five ships, 38.5 mln."
+    )
+    assert figures(text) == ("1,042,000", "10", "12", "38.5", "4,077,000", "6-3/16", "five", "one")
+    assert figures("No numbers here at all.") == ()
+
+
+def test_figures_agree_on_copies_and_excerpts_not_on_templates() -> None:
+    full = ("1.5", "6-3/16", "15", "1987", "two")
+    assert figures_agree(full, full, min_agreement=0.6)
+    assert figures_agree(("1.5", "6-3/16", "15"), full, min_agreement=0.6)  # an excerpt states fewer
+    assert not figures_agree(("2", "6-1/2", "16", "1987"), full, min_agreement=0.6)
+    assert figures_agree(("7",), ("9",), min_agreement=0.6)  # fewer than two figures: not judged
+    assert figures_agree(("1", "2"), ("3", "4"), min_agreement=0.0)  # 0: off
+
+
+def test_templated_reports_with_other_figures_are_not_flagged(beam_pipeline, make_doc) -> None:
+    days = [("1.5", "6-3/16", "Wednesday"), ("two", "6-1/2", "Friday"), ("1.5", "6-3/16", "Wednesday")]
+    docs = [
+        make_doc(f"repo-{i}", REPO_TEMPLATE.format(amount=a, rate=r, day=d), published=f"1987-03-0{i + 1}")
+        for i, (a, r, d) in enumerate(days)
+    ]
+    docs[2] = make_doc("repo-2", docs[2].text + "\nReporting by the markets desk.", published="1987-03-03")
+    with beam_pipeline() as p:
+        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=2)
+        flags = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of))
+        # the third repeats the first's figures (a re-send with a sign-off): a copy; the second is another day
+        assert_that(flags, equal_to([("repo-0", None), ("repo-1", None), ("repo-2", "repo-0")]))
+
+
+def test_with_the_check_off_the_template_merges(beam_pipeline, make_doc) -> None:
+    docs = [
+        make_doc(
+            "repo-a",
+            REPO_TEMPLATE.format(amount="1.5", rate="6-3/16", day="Wednesday"),
+            published="1987-03-02",
+        ),
+        make_doc(
+            "repo-b", REPO_TEMPLATE.format(amount="two", rate="6-1/2", day="Friday"), published="1987-03-03"
+        ),
+    ]
+    with beam_pipeline() as p:
+        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, figure_agreement=0.0)
+        flags = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of))
+        assert_that(flags, equal_to([("repo-a", None), ("repo-b", "repo-a")]))
