@@ -110,7 +110,13 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         "candidate_probability": round(candidate_probability(jac, bands, rows), 4),
         "figures": (len(fig_a), len(fig_b)),
         "figures_shared": len(set(fig_a).intersection(fig_b)),
-        "figures_agree": figures_agree(fig_a, fig_b, min_agreement=dedup.figure_agreement),
+        "figures_agree": figures_agree(
+            fig_a,
+            fig_b,
+            min_agreement=dedup.figure_agreement,
+            lede_a=figures(a.text, lede_only=True),
+            lede_b=figures(b.text, lede_only=True),
+        ),
     }
     if all(in_lsh):
         template = minhash_template(dedup.num_perm, dedup.seed)

@@ -124,15 +124,30 @@ def verify(
     return None
 
 
-def figures_agree(a: tuple[str, ...], b: tuple[str, ...], *, min_agreement: float) -> bool:
+def _share(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+    """Share of the smaller figure set found in the other; None when either has fewer than two figures."""
+    if min(len(a), len(b)) < 2:
+        return None
+    return len(set(a).intersection(b)) / min(len(a), len(b))
+
+
+def figures_agree(
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    *,
+    min_agreement: float,
+    lede_a: tuple[str, ...] = (),
+    lede_b: tuple[str, ...] = (),
+) -> bool:
     """Do two texts state the same figures? Templated stories share most words and differ in their numbers
     ("Shr 12 cts vs 10 cts"), so a pair whose figures mostly differ is two stories, however similar the words.
-    The share is taken of the text with fewer figures (a trimmed copy or an excerpt states fewer); texts with
-    fewer than two figures are not judged; ``min_agreement`` 0 turns the check off."""
-    if min_agreement <= 0 or min(len(a), len(b)) < 2:
+
+    The share is taken of the text with fewer figures (a trimmed copy or an excerpt states fewer), over the whole
+    texts and over their ledes (weekly statistics repeat a boilerplate paragraph of constant figures; the news and
+    its numbers come first). Sets of fewer than two figures are not judged; ``min_agreement`` 0 turns it off."""
+    if min_agreement <= 0:
         return True
-    shared = len(set(a).intersection(b))
-    return shared / min(len(a), len(b)) >= min_agreement
+    return all(share is None or share >= min_agreement for share in (_share(a, b), _share(lede_a, lede_b)))
 
 
 class _BandFn(beam.DoFn):
@@ -264,7 +279,13 @@ class _VerifyFn(beam.DoFn):
                 if found is None:
                     self._low.inc()
                     continue
-                if not figures_agree(left.figures, right.figures, min_agreement=self._figures):
+                if not figures_agree(
+                    left.figures,
+                    right.figures,
+                    min_agreement=self._figures,
+                    lede_a=left.lede_figures,
+                    lede_b=right.lede_figures,
+                ):
                     self._differ.inc()
                     continue
                 relation, sim, side = found

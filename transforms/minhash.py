@@ -37,6 +37,7 @@ class Sketch(NamedTuple):
     rank: tuple[object, ...] = ()  # canonical ordering, filled by the cluster stage's policy
     shingles: bytes = b""  # sorted unique shingle hashes (little-endian uint64): exact verification
     figures: tuple[str, ...] = ()  # numbers and number words of the text (see normalize.figures)
+    lede_figures: tuple[str, ...] = ()  # those of its first words
 
 
 def _identity(value: int) -> int:
@@ -112,6 +113,7 @@ class _MinHashFn(beam.DoFn):
             values=signature(shingles, self._template).astype("<u8").tobytes(),
             shingles=shingles.astype("<u8").tobytes(),
             figures=figures(doc.text),
+            lede_figures=figures(doc.text, lede_only=True),
         )
 
 

@@ -83,10 +83,16 @@ def registered_domain(url: str | None) -> str | None:
     return str(fld).lower() if fld else None
 
 
-def figures(text: str) -> tuple[str, ...]:
-    """The figures a text states: numbers as written (``6-3/16``, ``1,042,000``, ``38.5``) and number words,
-    sorted and unique. Templated stories (earnings, auctions, repo operations) differ in little else."""
+LEDE_WORDS = 50  # the opening of a story: where its news, and so its own figures, are
+
+
+def figures(text: str, *, lede_only: bool = False) -> tuple[str, ...]:
+    """The figures a text states: numbers as written (``6-3/16``, ``1042000`` for ``1,042,000``, ``38.5``)
+    and number words, sorted and unique; with ``lede_only``, those of its first ``LEDE_WORDS`` words.
+    Templated stories (earnings, auctions, repo operations, weekly statistics) differ in little else."""
+    if lede_only:
+        text = " ".join(text.split()[:LEDE_WORDS])
     text = unicodedata.normalize("NFKC", text)
-    found = {m.group().rstrip(".,:/-") for m in _FIGURE.finditer(text)}
+    found = {re.sub(r"(?<=\d),(?=\d{3})", "", m.group().rstrip(".,:/-")) for m in _FIGURE.finditer(text)}
     found.update(w for w in (m.group().lower() for m in _WORD.finditer(text)) if w in _NUMBER_WORDS)
     return tuple(sorted(found))

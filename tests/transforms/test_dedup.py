@@ -8,7 +8,6 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms import records as R
 from transforms.dedup import FlagDuplicates, KeepUniqueIds, origin_order
-
 from transforms.records import EXACT, NEAR, Cluster
 from transforms.shingles import jaccard, shingle_hashes
 

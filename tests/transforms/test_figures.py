@@ -23,7 +23,9 @@ def test_figures_are_numbers_as_written_and_number_words() -> None:
     text = (
         "Shr 12 cts vs 10 cts. Net 1,042,000 vs 4,077,000; funds at 6-3/16 pct. One of five ships, 38.5 mln."
     )
-    assert figures(text) == ("1,042,000", "10", "12", "38.5", "4,077,000", "6-3/16", "five", "one")
+    assert figures(text) == ("10", "1042000", "12", "38.5", "4077000", "6-3/16", "five", "one")
+    assert figures(text, lede_only=True) == figures(text)  # all within the first 50 words
+    assert figures("word " * 60 + "then 17 and 18.", lede_only=True) == ()
     assert figures("No numbers here at all.") == ()
 
 
@@ -34,6 +36,13 @@ def test_figures_agree_on_copies_and_excerpts_not_on_templates() -> None:
     assert not figures_agree(("2", "6-1/2", "16", "1987"), full, min_agreement=0.6)
     assert figures_agree(("7",), ("9",), min_agreement=0.6)  # fewer than two figures: not judged
     assert figures_agree(("1", "2"), ("3", "4"), min_agreement=0.0)  # 0: off
+    # weekly statistics: a constant boilerplate paragraph agrees, the lede with this week's numbers does not
+    week_a, week_b = (
+        ("1001430", "1850000", "1986", "1987", "25192", "6"),
+        ("1001430", "1850000", "1986", "1987", "5988", "9"),
+    )
+    assert figures_agree(week_a, week_b, min_agreement=0.6)
+    assert not figures_agree(week_a, week_b, min_agreement=0.6, lede_a=("25192", "6"), lede_b=("5988", "9"))
 
 
 def test_templated_reports_with_other_figures_are_not_flagged(beam_pipeline, make_doc) -> None:

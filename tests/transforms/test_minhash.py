@@ -156,6 +156,7 @@ def test_minhash_fn_direct(make_doc, stories) -> None:
         rank=(),
         shingles=shingle_hashes(doc.hash_text).astype("<u8").tobytes(),
         figures=figures(doc.text),
+        lede_figures=figures(doc.text, lede_only=True),
     )
     (short,) = list(fn.process(make_doc("s", stories.short)))
     assert short.values == b"" and short.fingerprint == fp
