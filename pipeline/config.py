@@ -82,6 +82,8 @@ class DedupConfig(_Section):
         description="chance a pair at the threshold becomes a candidate (derives bands x rows)",
     )
     all_pairs_limit: int = Field(16, ge=2, description="buckets above this size become a star, not all pairs")
+    lede_bands: int = Field(10, ge=0, description="LSH bands of the lede's signature (excerpts, trims); 0: off")
+    lede_rows: int = Field(3, ge=1)
     cluster_rounds: int = Field(4, ge=1, le=20)
     canonical_order: list[PolicyKey] = Field(default_factory=lambda: list(DEFAULT_ORDER))
     source_priority: list[str] = Field(

@@ -141,6 +141,8 @@ class FlagDuplicates(beam.PTransform):
         min_contained: int = 25,
         figure_agreement: float = 0.6,
         all_pairs_limit: int = 16,
+        lede_bands: int = 10,
+        lede_rows: int = 3,
         cluster_rounds: int = 4,
         canonical_order: Sequence[str] = ("earliest",),
         source_priority: Sequence[str] = (),
@@ -160,8 +162,15 @@ class FlagDuplicates(beam.PTransform):
             size=shingle_size,
             char_size=char_shingle_size,
             min_tokens=min_tokens,
+            lede_perm=lede_bands * lede_rows,
         )
-        self._pairs = FindCandidatePairs(bands=bands, rows=rows, all_pairs_limit=all_pairs_limit)
+        self._pairs = FindCandidatePairs(
+            bands=bands,
+            rows=rows,
+            all_pairs_limit=all_pairs_limit,
+            lede_bands=lede_bands,
+            lede_rows=lede_rows,
+        )
         self._verify = VerifyPairs(
             threshold=threshold,
             containment_threshold=containment_threshold,

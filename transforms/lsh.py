@@ -61,9 +61,12 @@ def choose_bands_rows(*, num_perm: int, threshold: float, recall_floor: float) -
     return chosen[1], chosen[2]
 
 
-def band_keys(values: np.ndarray, *, bands: int, rows: int, fingerprint: str) -> list[bytes]:
-    """One key per band: settings fingerprint, band index and a 64-bit hash of the band's signature values."""
-    prefix = bytes.fromhex(fingerprint)
+def band_keys(
+    values: np.ndarray, *, bands: int, rows: int, fingerprint: str, kind: bytes = b"B"
+) -> list[bytes]:
+    """One key per band: settings fingerprint, kind (``B`` body, ``L`` lede), band index and a 64-bit hash of
+    the band's signature values."""
+    prefix = bytes.fromhex(fingerprint) + kind
     return [
         prefix + struct.pack(">H", i) + xxhash.xxh64_digest(values[i * rows : (i + 1) * rows].tobytes())
         for i in range(bands)
@@ -151,8 +154,9 @@ def figures_agree(
 
 
 class _BandFn(beam.DoFn):
-    def __init__(self, bands: int, rows: int):
+    def __init__(self, bands: int, rows: int, lede_bands: int = 0, lede_rows: int = 3):
         self._bands, self._rows = bands, rows
+        self._lede_bands, self._lede_rows = lede_bands, lede_rows
 
     def setup(self) -> None:
         self._seen = Metrics.counter(STAGE, "seen")
@@ -170,6 +174,15 @@ class _BandFn(beam.DoFn):
             )
         for key in band_keys(values, bands=self._bands, rows=self._rows, fingerprint=sketch.fingerprint):
             yield key, sketch.id
+        if self._lede_bands and sketch.lede_values:
+            lede = np.frombuffer(sketch.lede_values, dtype="<u8")
+            if lede.size < self._lede_bands * self._lede_rows:
+                raise ValueError(f"lede signature of {lede.size} values cannot fill the lede bands")
+            fp = sketch.fingerprint
+            for key in band_keys(
+                lede, bands=self._lede_bands, rows=self._lede_rows, fingerprint=fp, kind=b"L"
+            ):
+                yield key, sketch.id
 
 
 class _BucketPairsFn(beam.DoFn):
@@ -212,12 +225,21 @@ class _BucketPairsFn(beam.DoFn):
 
 
 class FindCandidatePairs(beam.PTransform):
-    """``PCollection[Sketch] -> PCollection[tuple[str, str]]``: distinct id pairs (a < b) sharing a band."""
+    """``PCollection[Sketch] -> PCollection[tuple[str, str]]``: distinct id pairs (a < b) sharing a band.
 
-    def __init__(self, *, bands: int, rows: int, all_pairs_limit: int = 16):
+    Besides the bands of the whole signature, ``lede_bands`` x ``lede_rows`` bands of the lede's signature make
+    a pair a candidate when the stories open alike: an excerpt shares little of its story's shingles (Jaccard
+    0.25-0.5) but nearly all of its lede."""
+
+    def __init__(
+        self, *, bands: int, rows: int, all_pairs_limit: int = 16, lede_bands: int = 0, lede_rows: int = 3
+    ):
         super().__init__()
         if bands < 1 or rows < 1:
             raise ValueError("bands and rows must be at least 1")
+        if lede_bands < 0 or lede_rows < 1:
+            raise ValueError("lede_bands must be 0 (off) or more, lede_rows at least 1")
+        self._lede_bands, self._lede_rows = lede_bands, lede_rows
         if all_pairs_limit < 2:
             raise ValueError("all_pairs_limit must be at least 2")
         self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
@@ -225,7 +247,7 @@ class FindCandidatePairs(beam.PTransform):
     def expand(self, sketches: beam.PCollection) -> beam.PCollection:
         return (
             sketches
-            | "Band" >> beam.ParDo(_BandFn(self._bands, self._rows))
+            | "Band" >> beam.ParDo(_BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows))
             | "GroupByBand" >> beam.GroupByKey()
             | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
             | "DistinctPairs" >> beam.Distinct()

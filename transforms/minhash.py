@@ -16,9 +16,9 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
-from transforms.normalize import figures
+from transforms.normalize import LEDE_WORDS, figures
 from transforms.records import Document
-from transforms.shingles import UNITS, shingle_hashes, token_count
+from transforms.shingles import UNITS, choose_unit, shingle_hashes, token_count
 
 STAGE = "minhash"
 SCHEME = "affine64"
@@ -38,6 +38,7 @@ class Sketch(NamedTuple):
     shingles: bytes = b""  # sorted unique shingle hashes (little-endian uint64): exact verification
     figures: tuple[str, ...] = ()  # numbers and number words of the text (see normalize.figures)
     lede_figures: tuple[str, ...] = ()  # those of its first words
+    lede_values: bytes = b""  # MinHash of the lede's shingles (lede bands: excerpts and trims share the lede)
 
 
 def _identity(value: int) -> int:
@@ -45,9 +46,13 @@ def _identity(value: int) -> int:
     return value
 
 
-def settings_fingerprint(*, unit: str, size: int, char_size: int, num_perm: int, seed: int) -> str:
+def settings_fingerprint(
+    *, unit: str, size: int, char_size: int, num_perm: int, seed: int, lede_perm: int = 0
+) -> str:
     """8 hex digits naming everything that changes a signature's values."""
-    spec = f"v1|{SCHEME}|xxh64|unit={unit}|n={size}|cn={char_size}|perm={num_perm}|seed={seed}"
+    spec = (
+        f"v1|{SCHEME}|xxh64|unit={unit}|n={size}|cn={char_size}|perm={num_perm}|seed={seed}|lede={lede_perm}"
+    )
     return xxhash.xxh32_hexdigest(spec.encode())
 
 
@@ -63,6 +68,14 @@ def signature(shingles: np.ndarray, template: MinHash) -> np.ndarray:
     return np.asarray(m.hashvalues, dtype=np.uint64)
 
 
+def lede_form(hash_text: str, unit: str) -> str:
+    """The opening of a hashing form: its first ``LEDE_WORDS`` words (three characters a word for unspaced
+    scripts). Excerpts, trimmed copies and copies with a dropped sentence keep the lede of their story."""
+    if (choose_unit(hash_text) if unit == "auto" else unit) == "char":
+        return hash_text[: 3 * LEDE_WORDS]
+    return " ".join(hash_text.split()[:LEDE_WORDS])
+
+
 def estimated_jaccard(a: bytes, b: bytes) -> float:
     """Jaccard similarity estimated from two signatures of the same settings."""
     va = np.frombuffer(a, dtype="<u8")
@@ -73,15 +86,27 @@ def estimated_jaccard(a: bytes, b: bytes) -> float:
 
 
 class _MinHashFn(beam.DoFn):
-    def __init__(self, *, unit: str, size: int, char_size: int, num_perm: int, seed: int, min_tokens: int):
+    def __init__(
+        self,
+        *,
+        unit: str,
+        size: int,
+        char_size: int,
+        num_perm: int,
+        seed: int,
+        min_tokens: int,
+        lede_perm: int = 0,
+    ):
         self._unit, self._size, self._char_size = unit, size, char_size
         self._num_perm, self._seed, self._min_tokens = num_perm, seed, min_tokens
+        self._lede_perm = lede_perm
         self._fingerprint = settings_fingerprint(
-            unit=unit, size=size, char_size=char_size, num_perm=num_perm, seed=seed
+            unit=unit, size=size, char_size=char_size, num_perm=num_perm, seed=seed, lede_perm=lede_perm
         )
 
     def setup(self) -> None:
         self._template = minhash_template(self._num_perm, self._seed)
+        self._lede_template = minhash_template(self._lede_perm, self._seed + 1) if self._lede_perm else None
         self._seen = Metrics.counter(STAGE, "seen")
         self._signed = Metrics.counter(STAGE, "signed")
         self._short = Metrics.counter(STAGE, "too_short")
@@ -109,7 +134,18 @@ class _MinHashFn(beam.DoFn):
             return
         self._signed.inc()
         self._shingles.update(int(shingles.size))
+        lede_values = b""
+        if self._lede_template is not None:
+            lede = shingle_hashes(
+                lede_form(doc.hash_text, self._unit),
+                unit=self._unit,
+                size=self._size,
+                char_size=self._char_size,
+            )
+            if lede.size:
+                lede_values = signature(lede, self._lede_template).astype("<u8").tobytes()
         yield sketch._replace(
+            lede_values=lede_values,
             values=signature(shingles, self._template).astype("<u8").tobytes(),
             shingles=shingles.astype("<u8").tobytes(),
             figures=figures(doc.text),
@@ -130,8 +166,11 @@ class ComputeMinHash(beam.PTransform):
         size: int = 3,
         char_size: int = 5,
         min_tokens: int = 20,
+        lede_perm: int = 0,
     ):
         super().__init__()
+        if lede_perm < 0:
+            raise ValueError("lede_perm must be 0 (no lede signature) or more")
         if unit not in UNITS:
             raise ValueError(f"unit: {unit!r} is not one of {', '.join(UNITS)}")
         if num_perm < 2:
@@ -141,7 +180,13 @@ class ComputeMinHash(beam.PTransform):
         if min_tokens < max(size, 1):
             raise ValueError(f"min_tokens ({min_tokens}) must be at least the shingle size ({size})")
         self._fn = _MinHashFn(
-            unit=unit, size=size, char_size=char_size, num_perm=num_perm, seed=seed, min_tokens=min_tokens
+            unit=unit,
+            size=size,
+            char_size=char_size,
+            num_perm=num_perm,
+            seed=seed,
+            min_tokens=min_tokens,
+            lede_perm=lede_perm,
         )
 
     def expand(self, docs: beam.PCollection) -> beam.PCollection:

@@ -149,7 +149,9 @@ def test_band_keys_shape_and_determinism() -> None:
     values = np.arange(128, dtype=np.uint64) * np.uint64(2654435761)
     keys = band_keys(values, bands=16, rows=8, fingerprint=FP)
     assert len(keys) == 16 and len(set(keys)) == 16
-    assert all(isinstance(k, bytes) and len(k) == 4 + 2 + 8 for k in keys)
+    assert all(
+        isinstance(k, bytes) and len(k) == 4 + 1 + 2 + 8 for k in keys
+    )  # fingerprint, kind, band, hash
     assert all(k.startswith(bytes.fromhex(FP)) for k in keys)
     assert keys == band_keys(values.copy(), bands=16, rows=8, fingerprint=FP)
 
@@ -174,6 +176,8 @@ def test_band_keys_carry_the_band_index() -> None:
     same_rows = np.full(32, 7, dtype=np.uint64)  # every band holds identical values
     keys = band_keys(same_rows, bands=4, rows=8, fingerprint=FP)
     assert len(set(keys)) == 4
+    lede = band_keys(same_rows, bands=4, rows=8, fingerprint=FP, kind=b"L")
+    assert not set(keys) & set(lede)  # lede bands never share a bucket with body bands
 
 
 def test_bucket_pairs_all_pairs_under_the_limit() -> None:
