@@ -59,7 +59,7 @@ class DedupConfig(_Section):
         description="Jaccard similarity of shingle sets at which a verified pair is a near duplicate",
     )
     containment_threshold: float = Field(
-        0.8, ge=0, le=1, description="share of the shorter text inside the longer for an excerpt (0: off)"
+        0.7, ge=0, le=1, description="share of the shorter text inside the longer for an excerpt (0: off)"
     )
     min_contained: int = Field(25, ge=1, description="shingles an excerpt needs at least")
     figure_agreement: float = Field(
@@ -82,7 +82,9 @@ class DedupConfig(_Section):
         description="chance a pair at the threshold becomes a candidate (derives bands x rows)",
     )
     all_pairs_limit: int = Field(16, ge=2, description="buckets above this size become a star, not all pairs")
-    lede_bands: int = Field(10, ge=0, description="LSH bands of the lede's signature (excerpts, trims); 0: off")
+    lede_bands: int = Field(
+        10, ge=0, description="LSH bands of the lede's signature (excerpts, trims); 0: off"
+    )
     lede_rows: int = Field(3, ge=1)
     cluster_rounds: int = Field(4, ge=1, le=20)
     canonical_order: list[PolicyKey] = Field(default_factory=lambda: list(DEFAULT_ORDER))

@@ -137,7 +137,7 @@ class FlagDuplicates(beam.PTransform):
         bands: int,
         rows: int,
         threshold: float = 0.5,
-        containment_threshold: float = 0.8,
+        containment_threshold: float = 0.7,
         min_contained: int = 25,
         figure_agreement: float = 0.6,
         all_pairs_limit: int = 16,

@@ -145,12 +145,14 @@ def figures_agree(
     """Do two texts state the same figures? Templated stories share most words and differ in their numbers
     ("Shr 12 cts vs 10 cts"), so a pair whose figures mostly differ is two stories, however similar the words.
 
-    The share is taken of the text with fewer figures (a trimmed copy or an excerpt states fewer), over the whole
-    texts and over their ledes (weekly statistics repeat a boilerplate paragraph of constant figures; the news and
-    its numbers come first). Sets of fewer than two figures are not judged; ``min_agreement`` 0 turns it off."""
+    The share is taken of the text with fewer figures (a trimmed copy or an excerpt states fewer). Weekly
+    statistics repeat a boilerplate paragraph of constant figures after a lede with this week's numbers, so the
+    ledes must also share at least one figure. Sets of fewer than two figures are not judged; ``min_agreement``
+    0 turns the check off."""
     if min_agreement <= 0:
         return True
-    return all(share is None or share >= min_agreement for share in (_share(a, b), _share(lede_a, lede_b)))
+    whole, lede = _share(a, b), _share(lede_a, lede_b)
+    return (whole is None or whole >= min_agreement) and (lede is None or lede > 0)
 
 
 class _BandFn(beam.DoFn):
@@ -333,7 +335,7 @@ class VerifyPairs(beam.PTransform):
         self,
         *,
         threshold: float,
-        containment_threshold: float = 0.8,
+        containment_threshold: float = 0.7,
         min_contained: int = 25,
         figure_agreement: float = 0.6,
     ):
