@@ -296,7 +296,11 @@ def test_chain_does_not_join_through_an_intermediate(beam_pipeline) -> None:
         assert_that(
             out,
             equal_to(
-                [("a", Assignment("a", None)), ("b", Assignment("a", 0.7, "near")), ("c", Assignment("c", None))]
+                [
+                    ("a", Assignment("a", None)),
+                    ("b", Assignment("a", 0.7, "near")),
+                    ("c", Assignment("c", None)),
+                ]
             ),
         )
 

@@ -44,7 +44,9 @@ def test_figures_agree_on_copies_and_excerpts_not_on_templates() -> None:
     assert figures_agree(week_a, week_b, min_agreement=0.6)
     assert not figures_agree(week_a, week_b, min_agreement=0.6, lede_a=("25192", "6"), lede_b=("5988", "9"))
     # a copy whose lede window also holds chrome figures (a date bar) still shares one with its original
-    assert figures_agree(week_a, week_a, min_agreement=0.6, lede_a=("1987", "3", "25192"), lede_b=("25192", "6"))
+    assert figures_agree(
+        week_a, week_a, min_agreement=0.6, lede_a=("1987", "3", "25192"), lede_b=("25192", "6")
+    )
 
 
 def test_templated_reports_with_other_figures_are_not_flagged(beam_pipeline, make_doc) -> None:
