@@ -26,6 +26,7 @@ import yaml
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline import eval_extraction
 from pipeline.config import Job, JobError, load_job
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
@@ -35,7 +36,7 @@ from transforms.read import count_matches
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_JOB = 0, 1, 2
 
 # Modules behind `newsdedup eval NAME`: each has add_parser(subparsers), which sets `handler` on its parser.
-EVALUATIONS: tuple[Any, ...] = ()
+EVALUATIONS: tuple[Any, ...] = (eval_extraction,)
 
 
 def _job_from_args(args: argparse.Namespace) -> Job:
@@ -242,11 +243,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args, beam_args = parser().parse_known_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    if not args.verbose:
+    if not getattr(args, "verbose", False):
         # multi-process workers forward their own start-up warnings through the local job service
         logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
         # it warns that running_mode is in_memory when make_runner has set up subprocess workers itself

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from transforms.extract import check_rule_names
 from transforms.lsh import choose_bands_rows
 
 PolicyKey = Literal["earliest", "source_priority", "longest"]
@@ -43,12 +44,58 @@ class CleanConfig(_Section):
     include_tables: bool = True
     favor_precision: bool = False
     favor_recall: bool = False
+    recover_paragraphs: bool = Field(
+        True, description="put back article paragraphs trafilatura dropped from sibling blocks of the page"
+    )
+    strip_chrome: bool = Field(True, description="remove the chrome trafilatura leaves in (counted per rule)")
+    skip_rules: list[str] = Field(
+        default_factory=list, description="chrome rules to switch off by name (e.g. [photo_credit, title])"
+    )
+    max_html_elements: int = Field(
+        100_000, ge=1, description="pages with more elements are rejected before parsing (too_many_elements)"
+    )
+    extract_timeout: float = Field(
+        20.0,
+        ge=0,
+        description="seconds a large page may take, in a child process (extract_timeout); 0: no bound",
+    )
+    isolate_min_bytes: int = Field(
+        500_000, ge=0, description="pages of this size or more run under the time bound; 0: every page"
+    )
+    templates: bool = Field(
+        True, description="learn each source's template lines from the batch (text dumps)"
+    )
+    template_min_docs: int = Field(5, ge=2, description="a template line is in at least this many documents")
+    template_min_share: float = Field(
+        0.2, gt=0, le=1, description="... and in at least this share of its source's documents"
+    )
+    template_max_lines: int = Field(100, ge=1, description="template lines kept per source at most")
+
+    @field_validator("skip_rules")
+    @classmethod
+    def _known_rules(cls, names: list[str]) -> list[str]:
+        check_rule_names(names)
+        return names
 
     @model_validator(mode="after")
     def _one_favor(self) -> CleanConfig:
         if self.favor_precision and self.favor_recall:
             raise ValueError("favor_precision and favor_recall cannot both be true")
         return self
+
+    def transform_kwargs(self) -> dict[str, Any]:
+        """The arguments of ``CleanRecords`` (the learned templates are added by the graph)."""
+        return self.model_dump(
+            exclude={"templates", "template_min_docs", "template_min_share", "template_max_lines"}
+        )
+
+    def boilerplate_kwargs(self) -> dict[str, Any]:
+        """The arguments of ``LearnBoilerplate``."""
+        return {
+            "min_docs": self.template_min_docs,
+            "min_share": self.template_min_share,
+            "max_lines_per_source": self.template_max_lines,
+        }
 
 
 class DedupConfig(_Section):

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import DedupConfig, Job, JobError
-from transforms.clean import build_document, parse_text_record
-from transforms.extract import extract_html
+from transforms.clean import clean_record, make_settings
 from transforms.lsh import band_keys, candidate_probability, figures_agree, verify
 from transforms.minhash import estimated_jaccard, minhash_template, settings_fingerprint, signature
 from transforms.normalize import display_text, figures, hashing_form
@@ -36,19 +35,8 @@ def load_document(ref: str, job: Job, run_dir: str) -> dict[str, Any]:
             record = parse_file_record(fh.read(), ref, os.path.basename(ref), kind)
         if isinstance(record, Rejected):
             raise JobError(f"{ref}: {record.reason}: {record.message}")
-        c = job.clean
-        found = (
-            extract_html(
-                record.body,
-                include_comments=c.include_comments,
-                include_tables=c.include_tables,
-                favor_precision=c.favor_precision,
-                favor_recall=c.favor_recall,
-            )
-            if kind == "html"
-            else parse_text_record(record.body)
-        )
-        doc = build_document(record, found)
+        # cleaned exactly as a run cleans it (site templates are learned from a batch, so not applied here)
+        doc = clean_record(record, settings=make_settings(**job.clean.transform_kwargs())).result
         if isinstance(doc, Rejected):
             raise JobError(f"{ref}: {doc.reason}: {doc.message}")
         return {"ref": ref, "document": doc, "run": None}

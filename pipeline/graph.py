@@ -8,12 +8,13 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.config import Job
+from transforms.boilerplate import LearnBoilerplate
 from transforms.clean import CleanRecords
 from transforms.dedup import FlagDuplicates, KeepUniqueIds
 from transforms.read import InputSpec, ReadDumps
 from transforms.write import WriteRecords
 
-OUTPUTS = ("documents", "clusters", "rejected")
+OUTPUTS = ("documents", "clusters", "rejected", "boilerplate")
 
 
 class _DropDuplicatesFn(beam.DoFn):
@@ -35,7 +36,14 @@ def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
         inputs=[InputSpec(i.path, i.format, i.source) for i in job.inputs],
         max_record_bytes=job.read.max_record_bytes,
     )
-    cleaned = read["records"] | "Clean" >> CleanRecords(**job.clean.model_dump())
+    # Site template lines, learned from the batch's text dumps in a first pass, then stripped from them by Clean.
+    templates = None
+    if job.clean.templates:
+        templates = read["records"] | "LearnTemplates" >> LearnBoilerplate(**job.clean.boilerplate_kwargs())
+        templates | "WriteBoilerplate" >> WriteRecords(
+            path=job.output.path, name="boilerplate", num_shards=job.output.num_shards
+        )
+    cleaned = read["records"] | "Clean" >> CleanRecords(**job.clean.transform_kwargs(), templates=templates)
     unique = cleaned.documents | "UniqueIds" >> KeepUniqueIds()
     dedup = unique.documents | "Dedup" >> FlagDuplicates(**job.dedup.transform_kwargs())
     rejected = (read["rejected"], cleaned.rejected, unique.rejected) | "AllRejected" >> beam.Flatten()

@@ -116,5 +116,5 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"{rec['documents_written']} + dropped {rec['duplicates_dropped']} + rejected {rec['rejected']}",
     ]
     lines.append("outputs:")
-    lines += [f"  {name:<10} {path}" for name, path in summary["outputs"].items()]
+    lines += [f"  {name:<12} {path}" for name, path in summary["outputs"].items()]
     return "\n".join(lines)

@@ -23,7 +23,9 @@ BINARY_CONTENT = "binary_content"  # an image, PDF, archive or other non-text pa
 TOO_LARGE = "too_large"  # a record above the configured size bound
 READ_ERROR = "read_error"  # the file could not be opened or decompressed
 NO_TEXT = "no_text"  # cleaning left no article text
-EXTRACT_ERROR = "extract_error"  # the extractor raised on this page
+EXTRACT_ERROR = "extract_error"  # the extractor raised on this page (or its child process died)
+EXTRACT_TIMEOUT = "extract_timeout"  # extraction did not finish within the configured time bound
+TOO_MANY_ELEMENTS = "too_many_elements"  # a page with more HTML elements than the configured bound
 DUPLICATE_ID = "duplicate_id"  # another record of the run has the same id
 
 REASONS = (
@@ -38,6 +40,8 @@ REASONS = (
     READ_ERROR,
     NO_TEXT,
     EXTRACT_ERROR,
+    EXTRACT_TIMEOUT,
+    TOO_MANY_ELEMENTS,
     DUPLICATE_ID,
 )
 
@@ -75,6 +79,10 @@ class Document(NamedTuple):
     site: str | None  # the site that served this copy, when the page says so (site name, copyright line)
     text: str  # display text: faithful, paragraphs one per line
     hash_text: str  # hashing form: used for exact and near-duplicate keys only
+    # news agency the story comes from, by its dateline or credit ("reuters", "xinhua", "ap"). Declared here, not
+    # after credit: a NamedTuple field with a default cannot come before site/text/hash_text, and the JSON and
+    # Parquet outputs follow declaration order.
+    wire: str | None = None
     meta: str = "{}"
     content_hash: str = ""
     lsh: bool = False  # True when the document was long enough to enter near-duplicate detection

@@ -8,26 +8,40 @@ How a dump is read, from the text alone:
 
 1. Lines are stripped and their inner whitespace collapsed; blank lines only separate.
 2. Chrome lines are recognised by full-line anchored patterns (share/print bars, "Comments (3)",
-   "Most popular", breadcrumbs, copyright lines, ...). A chrome pattern never fires on part of a line, so
-   prose that merely mentions "copyright" or "print" is safe.
+   "Most popular", breadcrumbs, copyright lines, newsletter and app promotions, photo credits, ...), tried by
+   the line's first word or a key phrase (``chrome_rule``; the HTML path uses the same rules on trafilatura's
+   text). A chrome pattern never fires on part of a line, so prose that merely mentions "copyright" or "print"
+   is safe. Lines of the site's template learned from the batch (``template_lines``) are chrome too.
 3. "Prose" lines (enough words, sentence punctuation, a normal share of stop words) anchor the body. Strong
    footer markers (comments counter, most-popular and related-story headers, copyright/rights/reproduction
-   notices) cut the page into regions; the body is the span from the first to the last prose line of the
-   region holding the most prose, so headline lists and teasers after a footer marker never reach the body.
+   notices) and runs of more than ``_MAX_GAP_LINES`` lines without prose (menus, teaser boxes, comment
+   threads, in dumps that keep every block of a page) cut the page into regions; the body is the span from the
+   first to the last prose line of the region holding the most prose, grown across a "Related"/"Most read" box
+   that sits between two paragraphs of the article (the next region opens with two paragraphs in a row), so
+   headline lists and lone teasers after a footer marker never reach the body. Where English-like prose is
+   scarce next to prose by length and punctuation alone (a page in another language), the latter anchors.
 4. Before the body: chrome is dropped, the metadata line is parsed, and the title is the last short line that
-   is neither chrome nor metadata, coming before the (last) metadata line where there is one.
-5. Inside the body span every non-chrome line is kept (short subheadings and one-line quotes included); just
-   outside it, sentence-like lines, wire datelines and "(Reporting by ...)" credits are pulled back in.
-6. Hard-wrapped text (paragraphs broken at ~70 columns, as in Reuters-21578) is detected; a wrapped paragraph
-   is judged as a whole, and lines touching the body with no blank line between (table rows) join it. Lines
-   are never re-joined: the body keeps the input's lines, so it is always a subsequence of them.
+   is neither chrome nor metadata, coming before the (last) metadata line where there is one. A line opening
+   with a wire dateline (``FRESNO, Calif., March 3 (Reuters) -``) starts the story, so a story that is only a
+   table of figures is kept from its dateline on.
+5. Inside the body span every non-chrome line is kept (short subheadings and one-line quotes included), except
+   the headlines under a box-of-links header and byline/date lines; just outside it, sentence-like lines, wire
+   datelines, sign-offs (``REUTER``) and "(Reporting by ...)" credits are pulled back in.
+6. Hard-wrapped text (paragraphs broken at ~70 columns, as in Reuters-21578) is detected (short lines by
+   characters, open-ended lines continued in lower case or holding figures); a wrapped paragraph is judged as
+   a whole, and lines touching the body with no blank line between (table rows) join it. Lines are never
+   re-joined: the body keeps the input's lines, so it is always a subsequence of them.
+
+``wire_agency`` names the news agency a story comes from (dateline, closing credit, or the header's credit);
+``template_key`` and ``is_wire_line`` serve the learning of site templates (``transforms/boilerplate.py``).
 
 Nothing here raises on a ``str``; a text without any structure comes back as its non-chrome lines. Every
 non-blank input line ends up exactly once in either ``body`` or ``dropped``.
 
-Not handled, on purpose: a strong footer marker in the middle of an article ends it (the larger part wins);
-dates without a year; time zones (dropped); a headline that ends with a period; chrome phrased in languages
-other than English (prose detection itself works without English stop words).
+Not handled, on purpose: a strong footer marker that is not a box of links (comments, copyright) in the middle
+of an article ends it (the larger part wins); dates without a year; time zones (dropped); a headline that ends
+with a period; chrome phrased in languages other than English (prose detection itself works without English
+stop words, and learned site templates catch chrome in any language).
 """
 
 from __future__ import annotations
@@ -37,7 +51,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-__all__ = ["TextDump", "parse_text_dump"]
+__all__ = [
+    "LINE_RULES",
+    "LIST_HEADER_RULES",
+    "TextDump",
+    "chrome_rule",
+    "is_meta_line",
+    "is_wire_line",
+    "parse_text_dump",
+    "prose_level",
+    "template_key",
+    "wire_agency",
+]
 
 
 class TextDump(NamedTuple):
@@ -61,7 +86,7 @@ class TextDump(NamedTuple):
 
 # ----------------------------------------------------------------------------------------------------
 # Limits. Chrome lines are short; longer lines are never tested against chrome patterns (keeps cost linear).
-_MAX_CHROME_CHARS = 300
+_MAX_CHROME_CHARS = 500
 _MAX_META_CHARS = 250
 _MAX_META_WORDS = 30
 _MAX_META_LEFTOVER = 2  # words besides the date a label-less meta line may have
@@ -72,6 +97,10 @@ _MIN_STOPWORD_SHARE = 0.12
 _LONG_PROSE_WORDS = 20
 _STOPWORD_SAMPLE = 120
 _WRAP_WIDTH = 100
+_MIN_ENGLISH_SHARE = 0.5
+_MAX_INNER_META_WORDS = 15
+_MAX_GAP_LINES = 12
+_MAX_DATELINE_LEAD = 30  # lines between a wire dateline and the prose that still belong to the story
 
 _I = re.IGNORECASE
 
@@ -106,7 +135,8 @@ _COMMENTS_COUNTER = re.compile(
     r"|\d+\s+(?:comments?|replies|responses|reactions)"
     r"|(?:view|show|read|see|add|post|leave|write|hide|load|join)\s+(?:all\s+|the\s+)?(?:a\s+|your\s+)?"
     r"(?:\d+\s+)?(?:comments?|discussion)"
-    r"|comments?|(?:be\s+the\s+first\s+to|click\s+here\s+to)\s+comment|comments?\s+(?:are\s+)?closed\.?",
+    r"|comments?|(?:be\s+the\s+first\s+to|click\s+here\s+to)\s+comment|comments?\s+(?:are\s+)?closed\.?"
+    r"|tell\s+us\s+what\s+you\s+think\W*|have\s+your\s+say\W*|join\s+the\s+(?:conversation|debate)\W*",
     _I,
 )
 _MOST_POPULAR = re.compile(
@@ -124,7 +154,7 @@ _RELATED_BLOCK = re.compile(
     r"|see\s+also|also\s+read|read\s+also|more\s+on\s+this\s+(?:story|topic)"
     r"|more\s+(?:stories|news|articles)(?:\s+(?:from|on|in|about)\s+[\w&' -]{1,40})?"
     r"|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in)|recommended(?:\s+(?:for\s+you|stories|articles|reading))?"
-    r"|further\s+reading|in\s+other\s+news|what\s+to\s+read\s+next)\s*:?",
+    r"|further\s+reading|in\s+other\s+news|what\s+to\s+read\s+next)\s*(?::|\.\.\.|…)?",
     _I,
 )
 _COPYRIGHT = re.compile(
@@ -144,7 +174,8 @@ _REPRODUCTION = re.compile(
     r"(?:prior\s+)?(?:written\s+)?(?:permission|consent|authori[sz]ation)|\bprohibited|\bforbidden"
     r"|\bnot\s+permitted|\bstrictly))"
     r"|(?:this|these|the)\s+(?:material|materials|article|content|contents)\s+may\s+not\s+be\s+"
-    r"(?:published|reproduced|copied|republished|redistributed)).{0,300}",
+    r"(?:published|reproduced|copied|republished|redistributed)"
+    r"|this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-?commercial\s+use\b).{0,300}",
     _I,
 )
 _BREADCRUMB_SPLIT = re.compile(r"\s+>\s+|\s*[»›]\s*")
@@ -160,13 +191,105 @@ _ARCHIVED = re.compile(
     _I,
 )
 _MEDIA_PARTNERS = re.compile(r"(?:media|our|content|news)\s+partners?\s*(?::.{0,200})?", _I)
+_SOCIAL = (
+    r"(?:twitter|facebook|instagram|youtube|linkedin|tiktok|snapchat|threads|mastodon|bluesky|telegram"
+    r"|whatsapp|flipboard|pinterest|social\s+media|apple\s+news|google\s+news)"
+)
 _FOLLOW_US = re.compile(
-    r"(?:follow|find|like|connect\s+with)\s+us(?:\s+(?:on|at|via)\b[^.!?]{0,100})?\s*:?\.?", _I
+    r"(?:follow|find|like|connect\s+with)\s+us(?:\s+(?:on|at|via)\b[^.!?]{0,100})?\s*:?\.?"
+    # "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube." / "Follow AP's coverage at https://..."
+    r"|follow\s+[^.!?]{1,80}?\s+(?:on|at|via)\s+(?:" + _SOCIAL + r"\b|https?://|www\.)[^!?]{0,160}",
+    _I,
 )
 _NEWSLETTER = re.compile(
     r"(?:sign\s+up|subscribe|register)\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}[.!]?"
     r"|(?:get|receive)\s+(?:our|the)\b[^.!?]{0,60}\bnewsletters?\b[^.!?]{0,60}[.!]?"
     r"|newsletters?(?:\s+sign[\s-]?up)?",
+    _I,
+)
+# Newsletter and sign-up widgets anywhere in a short line (gated on the phrase, see _PHRASE_RULES): a named
+# newsletter as a heading, its pitch, and the widget's own thank-you and error texts.
+_NEWSLETTER_WIDGET = re.compile(
+    r"(?:[^.!?]{0,200}[.!?:]\s+)?(?:sign\s*up|subscribe|register)\b[^.!?]{0,100}\b(?:newsletters?|inbox)\b.{0,160}"
+    r"|(?:[^.!?]{0,200}[.!?:]\s+)?(?:get|receive|have)\b[^.!?]{0,100}\b(?:to|in|into|right\s+in)\s+your\s+inbox\b.{0,160}"
+    r"|(?:[A-Z0-9][\w'’&.+-]*\s+){1,4}(?i:newsletters?)"
+    r"|(?:thanks|thank\s+you)\s+for\s+(?:signing\s+up|subscribing|registering)\b.{0,80}"
+    r"|keep\s+an\s+eye\s+on\s+your\s+inbox\b.{0,100}"
+    r"|(?:sorry[.!]?\s*)?there\s+was\s+an\s+error\s+processing\s+your\s+(?:subscription|request|sign[\s-]?up)\.?",
+    _I,
+)
+_CONTACT = re.compile(
+    r"(?:e-?mail|write\s+to|reach|contact|tweet|send\s+(?:us\s+)?(?:your\s+)?(?:news\s+)?tips?"
+    r"|have\s+a\s+(?:news\s+|story\s+)?tip\??|you\s+can\s+(?:reach|contact|follow|email|e-mail))\b"
+    r"(?=.{0,250}?(?:[\w.+-]+@[\w-]+\.\w|(?<![\w.])@\w{2,}|twitter\.com/))[^\n]{0,300}",
+    _I,
+)
+# A line that is nothing but a link, an address or a handle, or a label and one: "Listen: http://po.st/x".
+_LINK_LINE = re.compile(
+    r"(?:[^\W\d_][\w'’ -]{0,30}:\s*)?(?:(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|@\w{2,}|(?:twitter|facebook|instagram)\.com/\S+)"
+    r"(?:\s*(?:,|and|or|\|)\s*(?:(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w{2,}))*\.?",
+    _I,
+)
+# A machine timestamp, or a label with nothing but a date and/or a time: "Updated at 1:23 p.m.",
+# "UPDATED: Tue., Nov. 19, 2019", "Published 18 November 2019".
+_STAMP_DATE = (
+    r"(?:[a-z]{3,9}\.?,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?(?:\s+\d{4})?|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})"
+)
+_STAMP_TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?)?(?:\s*(?-i:[A-Z]{2,4}))?"
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|(?:last\s+)?(?:updated|published|posted|modified)(?:\s+(?:on|at))?\s*:?\s*(?=[^!?]*\d)"
+    r"(?:" + _STAMP_DATE + r")?(?:,?\s*(?:at\s+|-\s+|\|\s*)?" + _STAMP_TIME + r")?\.?",
+    _I,
+)
+_AFFILIATE = re.compile(
+    r"(?:if|when)\s+you\s+(?:buy|purchase|click|shop|sign\s+up)\b[^.!?]{0,120}\b(?:may|might|could|will)\s+"
+    r"(?:get|earn|receive|collect)\b.{0,250}"
+    r"|(?:this|the)\s+(?:post|article|story|page)\s+(?:may\s+)?contains?\s+affiliate\s+links?\b.{0,250}"
+    r"|we\s+(?:may\s+)?(?:earn|receive|get)\s+(?:a\s+)?(?:small\s+)?(?:commission|share)\b.{0,250}",
+    _I,
+)
+_APP_PROMO = re.compile(
+    r"(?:click\s+here\s+to\s+)?(?:get|download|install)\s+(?:the\s+)?(?:free\s+)?[\w'’&. ]{1,40}\s+app\b"
+    r"[^.!?]{0,80}[.!]?"
+    r"|[^.!?]{0,100}\bby\s+clicking\s+here\W*",
+    _I,
+)
+_SHARE_PROMPT = re.compile(
+    r"(?:like|liked|enjoy|enjoyed|love|loved)\s+this\s+(?:story|article|post|page)\?\s*share\s+it\b.{0,60}",
+    _I,
+)
+_SUBSCRIPTION_PROMO = re.compile(
+    r"if\s+you\s+(?:enjoyed|liked|value|valued|appreciate|appreciated)\s+(?:this|our|reading)\b"
+    r"(?=.{0,250}?\b(?:join|subscribe|support|become|donate|member))[^\n]{0,450}",
+    _I,
+)
+_MORE_LINKS = re.compile(
+    r"(?:don'?t\s+miss|don’t\s+miss|more|explore\s+further|see\s+more\s+(?:photos|videos|pictures)"
+    r"|leggi\s+anche|lesen\s+sie\s+auch|lire\s+aussi|veja\s+tamb[ée]m|lea\s+tambi[ée]n)\s*(?::|\.\.\.|…)?",
+    _I,
+)
+# Photo credits: a credit alone on its line, or a caption that ends in one ("... (Photo: AP)").
+_CREDIT_WORDS = r"(?:photos?|photograph|images?|pictures?|pics?|foto|fotos|credits?)"
+_PHOTO_CREDIT = re.compile(
+    r"(?:(?:main|top|header|lead|cover)\s+)?"
+    + _CREDIT_WORDS
+    + r"(?:\s+(?:credit|courtesy|source|by))?\s*[:=]\s*[^.!?]{1,80}"
+    r"|[(\[]\s*(?:ap\s+)?"
+    + _CREDIT_WORDS
+    + r"(?:\s+(?:credit|courtesy|source|by))?\s*[:=]?\s*[^()\[\]]{1,80}[)\]]"
+    r"|\[\s*(?:사진|写真|图|圖)\s*[=:][^\]]{1,80}\]"
+    r"|(?:[\w.'’ -]{1,50}\s*/\s*)?(?:getty\s+images|shutterstock|istock(?:photo)?|alamy(?:\s+stock\s+photo)?|"
+    r"ap\s+photo|afp|epa(?:-efe)?|reuters|pa\s+(?:wire|media))(?:\s*/\s*[\w.'’ -]{1,50})?"
+    r"(?:\s+via\s+getty\s+images)?"
+    # a caption ending in its credit: "The core stage in November. (credit: NASA/Jude Guidry)"
+    r"|.{10,300}?[\s.]\s*[(\[]\s*(?:"
+    + _CREDIT_WORDS
+    + r"|ap\s+photo)(?:\s+(?:credit|courtesy|by))?\s*[:=/]\s*"
+    r"[^()\[\]]{1,80}[)\]]\s*\|?"
+    r"|.{10,300}?,\s*" + _CREDIT_WORDS + r"\s*(?:©|\(c\)|by)\s*[^.!?]{1,60}",
     _I,
 )
 _ADVERTISEMENT = re.compile(
@@ -180,8 +303,14 @@ _READ_MORE = re.compile(
     r"|continue\s+reading(?:\s.{0,60})?|click\s+here\b.{0,80}|full\s+story\s*[»›>]?",
     _I,
 )
-_RELATED_LINK = re.compile(r"(?:related|see\s+also|also\s+read|read\s+also)\s*:\s*\S.{0,200}", _I)
-_TAGS = re.compile(r"(?:tags?|topics?|keywords?|filed\s+under|categories|category)\s*:.{0,250}", _I)
+_RELATED_LINK = re.compile(
+    r"[(\[]?(?:related(?:\s+(?:post|story|article|content|coverage|reading|video))?|see\s+also|also\s+read"
+    r"|read\s+also|also\s+see|leggi\s+anche(?:\s+su)?|lesen\s+sie\s+auch|lire\s+aussi|veja\s+tamb[ée]m"
+    r"|lea\s+tambi[ée]n)\s*:\s*\S.{0,200}"
+    r"|also\s+on\s+(?:[a-z0-9-]+\.)+[a-z]{2,}\s+\S.{0,200}",
+    _I,
+)
+_TAGS = re.compile(r"(?:tags?|topics?|keywords?|filed\s+under|categories|category)\s*(?::.{0,250})?", _I)
 _COOKIES = re.compile(r"(?:we|this\s+(?:site|website))\s+uses?\s+cookies\b.{0,300}", _I)
 _NAV_LINK = re.compile(
     r"(?:back\s+to\s+(?:the\s+)?(?:top|home)|skip\s+to\s+(?:main\s+)?content|(?:previous|prev|next)"
@@ -197,12 +326,12 @@ _FULL_LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "comments_counter",
         _COMMENTS_COUNTER,
         "comments comment replies responses reactions view show read see add post leave write hide load join"
-        " be click " + _DIGITS,
+        " be click tell have " + _DIGITS,
     ),
     ("most_popular", _MOST_POPULAR, "most popular trending top editor editors stories news"),
     ("related_block", _RELATED_BLOCK, "related see also read more you recommended further in what"),
     ("copyright", _COPYRIGHT, "copyright © & ("),
-    ("rights_reserved", _RIGHTS_RESERVED, ""),  # gated on the phrase, see _chrome_rule
+    ("rights_reserved", _RIGHTS_RESERVED, ""),  # gated on the phrase, see chrome_rule
     ("reproduction_notice", _REPRODUCTION, "no reproduction unauthorized unauthorised this these the"),
     ("font_size", _FONT_SIZE, "font text a"),
     ("archived_content", _ARCHIVED, "archived this"),
@@ -215,7 +344,14 @@ _FULL_LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "advertisement advertising advert ad sponsored paid story article scroll",
     ),
     ("read_more", _READ_MORE, "read see view continue click full"),
-    ("related_link", _RELATED_LINK, "related see also read"),
+    ("related_link", _RELATED_LINK, "related see also read leggi lesen lire veja lea ( ["),
+    ("more_links", _MORE_LINKS, "don more explore see leggi lesen lire veja lea"),
+    ("contact_line", _CONTACT, "email e mail write reach contact tweet send have you"),
+    ("timestamp", _TIMESTAMP, "last updated published posted modified " + _DIGITS),
+    ("affiliate_notice", _AFFILIATE, "if when this the we"),
+    ("subscription_promo", _SUBSCRIPTION_PROMO, "if"),
+    ("app_promo", _APP_PROMO, "click get download install"),
+    ("share_bar", _SHARE_PROMPT, "like liked enjoy enjoyed love loved"),
     ("tags", _TAGS, "tags tag topics topic keywords keyword filed categories category"),
     ("cookie_notice", _COOKIES, "we this"),
     (
@@ -236,6 +372,36 @@ def _index_rules() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
 
 
 _RULES_BY_KEY = _index_rules()
+
+# Rules for chrome that can start with any word, tried when the line holds one of the phrases.
+_PHRASE_RULES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        "newsletter",
+        _NEWSLETTER_WIDGET,
+        ("newsletter", "inbox", "signing up", "subscribing", "your subscription"),
+    ),
+    ("app_promo", _APP_PROMO, ("clicking here",)),
+    (
+        "photo_credit",
+        _PHOTO_CREDIT,
+        (
+            *("photo", "image", "credit", "getty", "picture", "foto", "pic", "사진", "写真", "图", "圖"),
+            *("shutterstock", "reuters", "afp", "epa", "alamy", "istock", "pa wire", "pa media"),
+        ),
+    ),
+)
+# Headers of a box of links to other stories: the short lines under one, up to the next prose, are its links.
+LIST_HEADER_RULES = frozenset({"related_block", "most_popular", "more_links"})
+# Rules whose lines may still be metadata (a date line): the header parser reads those for their fields.
+_META_RULES = frozenset({"timestamp", "site_template"})
+# Every chrome rule name a line can be dropped by (for configuration: rules can be switched off by name).
+LINE_RULES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [name for name, _, _ in _FULL_LINE_RULES]
+        + [name for name, _, _ in _PHRASE_RULES]
+        + ["share_bar", "print_bar", "font_size", "breadcrumb", "nav_bar"]
+    )
+)
 _FIRST_KEY = re.compile(r"[^\W\d_]+|\S")
 _CRUMB_SEP = re.compile(r"\s>\s|[»›]")
 
@@ -257,10 +423,10 @@ _BAR_WORD_SPLIT = re.compile(r"[\s|•·:()\d]+")
 _SHARE_WORDS = _wordset(
     "share tweet facebook twitter x linkedin whatsapp pinterest reddit telegram weibo wechat messenger"
 )
-_PRINT_WORDS = _wordset("print print-friendly email e-mail mail sms bookmark")
+_PRINT_WORDS = _wordset("print print-friendly email e-mail mail sms bookmark reprints")
 _FONT_WORDS = _wordset("font a+ a- aa")
 _BAR_FILLER = _wordset(
-    "this article story page on via to a friend send text size copy link save comments comment version"
+    "this article story page on via to a friend send text size copy link save comments comment version order"
     " friendly larger smaller reset + - the"
 )
 _BAR_KEYS = _SHARE_WORDS | _PRINT_WORDS | _FONT_WORDS
@@ -348,6 +514,108 @@ _DATELINE = re.compile(
 _WIRE_CREDIT = re.compile(
     r"\((?:additional\s+)?(?:reporting|writing|editing|compiled|research|translated)\b[^()]{0,300}\)\.?", _I
 )
+# News agencies a dateline or credit can name, by every spelling, to one short name (the ``wire`` field).
+_WIRE_AGENCIES = {
+    "xinhua": "xinhua",
+    "xinhua news agency": "xinhua",
+    "reuters": "reuters",
+    "reuter": "reuters",
+    "thomson reuters": "reuters",
+    "ap": "ap",
+    "associated press": "ap",
+    "the associated press": "ap",
+    "afp": "afp",
+    "agence france-presse": "afp",
+    "agence france presse": "afp",
+    "bloomberg": "bloomberg",
+    "dpa": "dpa",
+    "kyodo": "kyodo",
+    "kyodo news": "kyodo",
+    "yonhap": "yonhap",
+    "tass": "tass",
+    "itar-tass": "tass",
+    "ria novosti": "ria novosti",
+    "interfax": "interfax",
+    "ansa": "ansa",
+    "efe": "efe",
+    "europa press": "europa press",
+    "pti": "pti",
+    "ians": "ians",
+    "ani": "ani",
+    "upi": "upi",
+    "bernama": "bernama",
+    "antara": "antara",
+    "anadolu": "anadolu",
+    "anadolu agency": "anadolu",
+    "aap": "aap",
+    "pa": "pa",
+    "pa media": "pa",
+    "press association": "pa",
+    "apa": "apa",
+    "cna": "cna",
+    "china news service": "china news service",
+}
+# "NEW YORK, March 3 (Reuters) -", "BEIJING, June 7 (Xinhua) --", "WASHINGTON (AP) —", "(AP) —" at a paragraph's
+# start; a credit alone on the last line: "(Xinhua)", "Source: Xinhua", "— AFP", "Reuter".
+_WIRE_DATELINE = re.compile(
+    r"(?:[A-Z][\w.'’ -]{1,40}?(?:,\s*[\w.'’ -]{1,30}?)?"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?\s*)?"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&-]{0,30}?)\)\s*(?:--|—|–|-|:)"
+)
+_WIRE_TAIL = re.compile(
+    r"\((?P<a>[A-Za-z][A-Za-z .&-]{0,30}?)\)\.?|(?:source|credit)\s*:\s*(?P<b>[A-Za-z][A-Za-z .&-]{0,30}?)\.?"
+    r"|[-—–]\s*(?P<c>[A-Za-z][A-Za-z .&-]{0,30}?)|(?P<d>[A-Za-z][A-Za-z .&-]{0,30}?)\.?",
+    _I,
+)
+_WIRE_HEAD_LINES = 3
+# A last paragraph that ends in the agency's sign-off: "... the company said. REUTER".
+_SIGN_OFF = re.compile(r"[.!?…][\"'”’)]*\s+\(?(?:reuters?|xinhua|ap|afp|upi|dpa)\)?\.?$", _I)
+
+
+def wire_agency(text: str, credit: str | None = None) -> str | None:
+    """The news agency a story comes from, by the dateline that opens one of its first paragraphs
+    (``NEW YORK, March 3 (Reuters) -``, ``BEIJING, June 7 (Xinhua) --``, ``WASHINGTON (AP) —``), a credit line
+    that ends it (``(Xinhua)``, ``Source: AFP``), or else the publisher its header credits when that is an agency.
+    One short name per agency (``ap`` for "The Associated Press"); None when no agency is named."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines[:_WIRE_HEAD_LINES]:
+        match = _WIRE_DATELINE.match(line)
+        if match is not None:
+            agency = _WIRE_AGENCIES.get(" ".join(match.group("agency").lower().split()))
+            if agency is not None:
+                return agency
+    if lines and len(lines[-1]) <= 40:
+        match = _WIRE_TAIL.fullmatch(lines[-1])
+        if match is not None:
+            name = match.group("a") or match.group("b") or match.group("c") or match.group("d") or ""
+            agency = _WIRE_AGENCIES.get(" ".join(name.lower().split()))
+            if agency is not None:
+                return agency
+    return _WIRE_AGENCIES.get(credit.lower()) if credit else None
+
+
+def is_wire_line(line: str) -> bool:
+    """A line that is a wire dateline or credit: ``BEIJING, June 7 (Xinhua) --``, ``(Xinhua)``, ``Reuter``,
+    ``(Reporting by Jane Doe; Editing by John Roe)``. These are article text, never template chrome."""
+    line = line.strip()
+    if _WIRE_CREDIT.fullmatch(line) or _DATELINE.fullmatch(line):
+        return True
+    match = _WIRE_DATELINE.match(line)
+    if match is not None and match.group("agency").lower() in _WIRE_AGENCIES:
+        return True
+    match = _WIRE_TAIL.fullmatch(line) if len(line) <= 40 else None
+    if match is None:
+        return False
+    name = match.group("a") or match.group("b") or match.group("c") or match.group("d") or ""
+    return " ".join(name.lower().split()) in _WIRE_AGENCIES
+
+
+def template_key(line: str) -> str:
+    """The form a line is compared in when learning and stripping a site's template lines: inner whitespace
+    collapsed, case kept."""
+    return " ".join(line.split())
+
+
 # Copyright line to site: strip the legal words and years, keep the name.
 _COPYRIGHT_NOISE = re.compile(
     r"copyright|©|&copy;|\(c\)|\b(?:19|20)\d{2}\b(?:\s*[-–]\s*(?:(?:19|20)\d{2}|present)\b)?|all\s+rights\s+reserved.*",
@@ -412,29 +680,46 @@ def _is_breadcrumb(text: str) -> bool:
 def _is_nav_bar(text: str) -> bool:
     if text.count("|") < 2 or _DIGIT.search(text) or _LABEL.search(text):
         return False
+    if text.startswith("|") and text.endswith("|"):
+        return False  # a table row (trafilatura writes tables as | cell | cell |)
     parts = [p.strip() for p in text.split("|") if p.strip()]
     return len(parts) >= 2 and all(len(p.split()) <= 4 and not _ends_sentence(p, ".!?") for p in parts)
 
 
-def _chrome_rule(text: str) -> str | None:
-    """The chrome rule matching the whole line, or None. Gated so most lines try one regex or none."""
+_BULLET = re.compile(r"[-•·*▪►»]\s+")
+
+
+def chrome_rule(text: str, skip: frozenset[str] = frozenset()) -> str | None:
+    """The chrome rule that matches the whole line (whitespace collapsed), or None; rules named in ``skip`` are
+    not tried. Gated on the line's first word or a key phrase, so most lines try one regex or none. A list
+    bullet in front of the line is ignored."""
     if len(text) > _MAX_CHROME_CHARS:
         return None
+    bullet = _BULLET.match(text)
+    if bullet is not None and bullet.end() < len(text):
+        text = text[bullet.end() :]
     lower = text.lower()
     first = _FIRST_KEY.match(lower)
     key = first.group() if first else ""
     for name, pattern in _RULES_BY_KEY.get(key, ()):
-        if pattern.fullmatch(text):
+        if name not in skip and pattern.fullmatch(text):
             return name
-    if "reserved" in lower and _RIGHTS_RESERVED.fullmatch(text):
+    if "reserved" in lower and "rights_reserved" not in skip and _RIGHTS_RESERVED.fullmatch(text):
         return "rights_reserved"
+    for name, pattern, phrases in _PHRASE_RULES:
+        if name not in skip and any(phrase in lower for phrase in phrases) and pattern.fullmatch(text):
+            return name
     if len(text) <= 120 and key in _BAR_FIRST:
         bar = _bar_rule(lower)
-        if bar is not None:
+        if bar is not None and bar not in skip:
             return bar
-    if (_CRUMB_SEP.search(text) or lower.startswith("home /")) and _is_breadcrumb(text):
+    if (
+        (_CRUMB_SEP.search(text) or lower.startswith("home /"))
+        and "breadcrumb" not in skip
+        and _is_breadcrumb(text)
+    ):
         return "breadcrumb"
-    if "|" in text and _is_nav_bar(text):
+    if "|" in text and "nav_bar" not in skip and _is_nav_bar(text):
         return "nav_bar"
     return None
 
@@ -460,11 +745,16 @@ def _prose_level(text: str, size: int) -> int:
     return 3 if _ends_sentence(text) else 0
 
 
-def _features(text: str) -> _Line:
+def prose_level(text: str) -> int:
+    """1: English-like prose; 2: prose by length and punctuation only; 3: a short sentence; 0: not prose."""
+    return _prose_level(text, _size(text))
+
+
+def _features(text: str, skip: frozenset[str] = frozenset()) -> _Line:
     """Chrome rule, prose level and size of one line."""
     if not text:
         return _EMPTY
-    rule = _chrome_rule(text)
+    rule = chrome_rule(text, skip)
     size = _size(text)
     return _Line(text, rule, 0 if rule is not None else _prose_level(text, size), size)
 
@@ -474,9 +764,21 @@ def _is_hard_wrapped(lines: Sequence[_Line]) -> bool:
     wordy = [line.text for line in lines if line.rule is None and line.words >= 4]
     if len(wordy) < 3:
         return False
-    long_lines = sum(1 for text in wordy if len(text) > _WRAP_WIDTH)
+    # by characters, not lines: a page's few long paragraphs outweigh its many short menu items
+    long_chars = sum(len(text) for text in wordy if len(text) > _WRAP_WIDTH)
     open_ended = sum(1 for text in wordy if not _ends_sentence(text))
-    return long_lines * 10 <= len(wordy) and open_ended * 5 >= len(wordy) * 2
+    # A sentence broken by the wrap goes on in lower case on the next line, and table rows hold figures; the
+    # open-ended lines of a menu or a link list do neither.
+    texts = [line.text for line in lines if line.text]
+    wrapped_like = sum(
+        1
+        for prev, nxt in zip(texts, [*texts[1:], ""], strict=True)
+        if len(prev.split()) >= 4
+        and not _ends_sentence(prev)
+        and ((nxt and nxt[0].islower()) or _DIGIT.search(prev))
+    )
+    short_text = long_chars * 10 <= sum(map(len, wordy))
+    return short_text and open_ended * 5 >= len(wordy) * 2 and wrapped_like * 5 >= open_ended
 
 
 def _join_wrapped(lines: list[_Line]) -> list[_Line]:
@@ -655,6 +957,11 @@ def _parse_meta(text: str) -> _Meta | None:
     return _Meta(published, credit, author)
 
 
+def is_meta_line(text: str) -> bool:
+    """Whether a line is a header/byline line: a date, a labelled author or source, with little else."""
+    return _parse_meta(text) is not None
+
+
 def _site_of(text: str) -> str | None:
     rest = _COPYRIGHT_NOISE.sub(" ", text)
     domain = _DOMAIN.search(rest)
@@ -676,23 +983,82 @@ def _is_title(line: _Line) -> bool:
 
 # ----------------------------------------------------------------------------------------------------
 # The parser.
-def _choose_span(lines: Sequence[_Line], level: int) -> tuple[int, int] | None:
-    """First and last anchor line of the region (between strong footer markers) holding the most prose."""
-    best: tuple[int, int] | None = None
-    best_chars = 0
-    first = last = -1
-    chars = 0
-    for i, line in enumerate([*lines, _Line("", "copyright", 0, 0)]):
+class _Region(NamedTuple):
+    marker: str | None  # the strong rule of the line that opens the region (None: the page's start)
+    prose: tuple[int, ...]  # its anchor (prose) lines
+    chars: int
+
+
+# Footer markers that sites also put inside an article (a box of links between two paragraphs): the article
+# goes on after them when paragraphs follow right away.
+_INLINE_MARKERS = frozenset({"related_block", "most_popular"})
+_MAX_INSERT_LINES = 8  # non-blank lines between the paragraphs around such a box
+_MIN_CONTINUATION_CHARS = 200
+
+
+def _regions(lines: Sequence[_Line], level: int, max_gap: int | None) -> list[_Region]:
+    """The page cut at strong footer markers and, with ``max_gap``, wherever more than that many non-blank lines
+    separate two prose lines (a page's article and its teaser boxes, comments or menus)."""
+    regions: list[_Region] = []
+    marker: str | None = None
+    prose: list[int] = []
+    chars = gap = 0
+    for i, line in enumerate(lines):
         if line.rule in _STRONG_RULES:
-            if chars > best_chars:
-                best, best_chars = (first, last), chars
-            first = last = -1
-            chars = 0
+            regions.append(_Region(marker, tuple(prose), chars))
+            marker, prose, chars, gap = line.rule, [], 0, 0
         elif line.prose and line.prose <= level:
-            first = i if first < 0 else first
-            last = i
+            if max_gap is not None and prose and gap > max_gap:
+                regions.append(_Region(marker, tuple(prose), chars))
+                marker, prose, chars = "gap", [], 0
+            prose.append(i)
             chars += len(line.text)
-    return best
+            gap = 0
+        elif line.text:
+            gap += 1
+    regions.append(_Region(marker, tuple(prose), chars))
+    return regions
+
+
+def _continues(lines: Sequence[_Line], before: _Region, after: _Region, toward_after: bool) -> bool:
+    """Whether the article runs on from one region into the next across a box of links: the marker between them
+    is an inline kind, few lines separate their paragraphs, and the region being added starts (or ends, going
+    backward) with two paragraphs in a row, not a lone teaser."""
+    if after.marker not in _INLINE_MARKERS or not before.prose or not after.prose:
+        return False
+    gap = sum(1 for line in lines[before.prose[-1] + 1 : after.prose[0]] if line.text)
+    if gap > _MAX_INSERT_LINES:
+        return False
+    added = after if toward_after else before
+    if len(added.prose) < 2 or added.chars < _MIN_CONTINUATION_CHARS:
+        return False
+    a, b = (added.prose[0], added.prose[1]) if toward_after else (added.prose[-2], added.prose[-1])
+    return not any(line.text for line in lines[a + 1 : b])
+
+
+def _choose_span(
+    lines: Sequence[_Line], level: int, max_gap: int | None = None
+) -> tuple[tuple[int, int] | None, int]:
+    """First and last anchor line of the region (between strong footer markers, and long runs without prose when
+    ``max_gap`` is given) holding the most prose, grown across boxes of links inside the article; and the prose
+    characters it holds."""
+    regions = _regions(lines, level, max_gap)
+    best = max(range(len(regions)), key=lambda k: regions[k].chars)
+    if not regions[best].chars:
+        return None, 0
+    lo = hi = best
+    while hi + 1 < len(regions) and _continues(lines, regions[hi], regions[hi + 1], True):
+        hi += 1
+    while lo > 0 and _continues(lines, regions[lo - 1], regions[lo], False):
+        lo -= 1
+    chars = sum(region.chars for region in regions[lo : hi + 1])
+    return (regions[lo].prose[0], regions[hi].prose[-1]), chars
+
+
+def _opens_story(text: str) -> bool:
+    """A line that starts with a wire dateline: ``FRESNO, Calif., March 3 (Reuters) - Shr loss ...``."""
+    match = _WIRE_DATELINE.match(text)
+    return match is not None and " ".join(match.group("agency").lower().split()) in _WIRE_AGENCIES
 
 
 def _extends_body(line: _Line, forward: bool, wrapped_neighbour: bool) -> bool:
@@ -701,7 +1067,7 @@ def _extends_body(line: _Line, forward: bool, wrapped_neighbour: bool) -> bool:
     such as the rows of an earnings table."""
     if line.rule is not None:
         return False
-    if forward and _WIRE_CREDIT.fullmatch(line.text):
+    if forward and (_SIGN_OFF.search(line.text) or is_wire_line(line.text)):
         return True
     if not forward and _DATELINE.fullmatch(line.text):
         return True
@@ -710,9 +1076,21 @@ def _extends_body(line: _Line, forward: bool, wrapped_neighbour: bool) -> bool:
     return wrapped_neighbour or _ends_sentence(line.text, _TERMINAL if forward else ".…。")
 
 
-def parse_text_dump(text: str) -> TextDump:
-    """Parse one plain-text dump into headline, metadata, copyright site, body and the dropped lines."""
-    lines = [_features(" ".join(raw.split())) for raw in text.splitlines()]
+def parse_text_dump(
+    text: str, *, skip_rules: frozenset[str] = frozenset(), template_lines: frozenset[str] = frozenset()
+) -> TextDump:
+    """Parse one plain-text dump into headline, metadata, copyright site, body and the dropped lines.
+
+    ``skip_rules``: chrome rules not to apply. ``template_lines``: lines known to be this site's template
+    (``template_key`` form, learned from the batch by ``transforms.boilerplate``): chrome wherever they are
+    (``site_template``), except that a template line that is a date or byline line is still read for its fields.
+    """
+    lines = [_features(" ".join(raw.split()), skip_rules) for raw in text.splitlines()]
+    if template_lines:
+        lines = [
+            line._replace(rule="site_template", prose=0) if line.text in template_lines else line
+            for line in lines
+        ]
     wrapped = _is_hard_wrapped(lines)
     if wrapped:
         lines = _join_wrapped(lines)
@@ -723,11 +1101,17 @@ def parse_text_dump(text: str) -> TextDump:
         if lines[i].rule in ("copyright", "rights_reserved") and site is None:
             site = _site_of(lines[i].text)
 
-    span = None
-    for level in (1, 2, 3):
-        span = _choose_span(lines, level)
-        if span is not None:
-            break
+    # English-like prose anchors the body; where it is scarce next to prose by length and punctuation alone (a
+    # page in another language, whose few English-looking lines are stray), the latter does.
+    # Hard-wrapped text keeps its tables whole (rows are not prose); elsewhere a long run of lines without prose
+    # separates the article from teasers, comments and menus.
+    max_gap = None if wrapped else _MAX_GAP_LINES
+    span, chars = _choose_span(lines, 1, max_gap)
+    wider, wider_chars = _choose_span(lines, 2, max_gap)
+    if span is None or chars < _MIN_ENGLISH_SHARE * wider_chars:
+        span = wider
+    if span is None:
+        span = _choose_span(lines, 3, max_gap)[0]
     if span is None:
         for i in present:
             rule = lines[i].rule
@@ -739,6 +1123,16 @@ def parse_text_dump(text: str) -> TextDump:
     before = [i for i in present if i < start]
     while before and _extends_body(lines[before[-1]], False, wrapped and before[-1] == start - 1):
         start = before.pop()
+    # A wire dateline opens the story: the lines between it and the prose (the rows of an earnings table) are
+    # article text, unless a footer marker or another headline-like break stands between.
+    for k in range(len(before) - 1, max(-1, len(before) - 1 - _MAX_DATELINE_LEAD), -1):
+        line = lines[before[k]]
+        if line.rule in _STRONG_RULES:
+            break
+        if line.rule is None and _opens_story(line.text):
+            start = before[k]
+            before = before[:k]
+            break
     after = [i for i in present if i > end]
     after.reverse()
     while after and _extends_body(lines[after[-1]], True, wrapped and after[-1] == end + 1):
@@ -749,12 +1143,13 @@ def parse_text_dump(text: str) -> TextDump:
     titles: list[int] = []
     for i in before:
         line = lines[i]
-        meta = _parse_meta(line.text) if line.rule is None and line.prose != 1 else None
-        if line.rule is not None:
-            decision[i] = line.rule
-        elif meta is not None:
+        metaish = line.rule is None or line.rule in _META_RULES
+        meta = _parse_meta(line.text) if metaish and line.prose != 1 else None
+        if meta is not None:
             decision[i] = "meta_line"
             metas.append((i, meta))
+        elif line.rule is not None:
+            decision[i] = line.rule
         else:
             decision[i] = "header_line"
             if _is_title(line):
@@ -766,19 +1161,34 @@ def parse_text_dump(text: str) -> TextDump:
         title_idx = earlier[-1] if earlier else titles[-1]
         decision[title_idx] = "title_line"
 
+    # Inside the body: chrome lines go, so do the headlines of a box of links under its header and byline or
+    # date lines between paragraphs (a second header, an update stamp).
+    in_list = False
     for i in present:
-        if start <= i <= end and (rule := lines[i].rule) is not None:
-            decision[i] = rule
+        if not start <= i <= end:
+            continue
+        line = lines[i]
+        short = line.prose in (0, 3)
+        if line.rule is not None:
+            decision[i] = line.rule
+            in_list = line.rule in LIST_HEADER_RULES
+        elif in_list and short:
+            decision[i] = "link_list"
+        elif short and line.words <= _MAX_INNER_META_WORDS and _parse_meta(line.text) is not None:
+            decision[i] = "meta_line"
+        else:
+            in_list = False
     footer = False
     for i in after:
         line = lines[i]
         footer = footer or line.rule in _STRONG_RULES
-        meta = None if footer or line.rule is not None else _parse_meta(line.text)
-        if line.rule is not None:
-            decision[i] = line.rule
-        elif meta is not None:
+        metaish = line.rule is None or line.rule in _META_RULES
+        meta = _parse_meta(line.text) if metaish and not footer else None
+        if meta is not None:
             decision[i] = "meta_line"
             metas.append((i, meta))
+        elif line.rule is not None:
+            decision[i] = line.rule
         else:
             decision[i] = "footer_block"
 

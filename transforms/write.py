@@ -29,6 +29,7 @@ DOCUMENT_SCHEMA = pa.schema(
         ("credit", pa.string()),
         ("site", pa.string()),
         ("text", pa.string()),
+        ("wire", pa.string()),
         ("meta", pa.string()),
         ("content_hash", pa.string()),
         ("lsh", pa.bool_()),
