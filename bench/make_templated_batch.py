@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+REUTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
+
 MIN_BODY_CHARS = 300
 MAX_BODY_CHARS = 4000
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -253,7 +255,11 @@ def build(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--reuters", default="../shared/data/reuters21578/reuters21578.jsonl.gz")
+    ap.add_argument(
+        "--reuters",
+        default=str(REUTERS),
+        help="Reuters-21578 as JSON Lines (default: ../shared beside the repository)",
+    )
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--pages-per-site", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
