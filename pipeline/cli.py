@@ -26,7 +26,7 @@ import yaml
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import eval_extraction
+from pipeline import eval_dedup, eval_extraction
 from pipeline.config import Job, JobError, load_job
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
@@ -36,7 +36,7 @@ from transforms.read import count_matches
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_JOB = 0, 1, 2
 
 # Modules behind `newsdedup eval NAME`: each has add_parser(subparsers), which sets `handler` on its parser.
-EVALUATIONS: tuple[Any, ...] = (eval_extraction,)
+EVALUATIONS: tuple[Any, ...] = (eval_extraction, eval_dedup)
 
 
 def _job_from_args(args: argparse.Namespace) -> Job:

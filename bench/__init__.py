@@ -1,0 +1,1 @@
+"""Benchmarks built from evaluation data at run time (see bench/README.md)."""
