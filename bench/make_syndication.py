@@ -140,7 +140,9 @@ def split_dateline(dateline: str, body: str) -> tuple[str, str]:
 
 
 def story_from_row(row: dict[str, Any]) -> Story:
-    dateline, body = split_dateline(row.get("dateline") or "", (row.get("body") or "").replace("\x03", "").rstrip())
+    dateline, body = split_dateline(
+        row.get("dateline") or "", (row.get("body") or "").replace("\x03", "").rstrip()
+    )
     paragraphs = split_paragraphs(body)
     words = sum(len(p.split()) for p in paragraphs)
     return Story(
