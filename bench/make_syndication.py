@@ -126,11 +126,13 @@ def split_paragraphs(body: str) -> tuple[str, ...]:
     return tuple(p for p in paras if p)
 
 
-_DATELINE_LEAK = re.compile(r"^(?P<dateline>.*?\S\s+-)\s+(?P<rest>\S.*)$")
+_DATELINE_LEAK = re.compile(
+    r"^(?P<dateline>.*?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})[,\s]*-)\s+(?P<rest>\S.*)$"
+)
 
 
 def split_dateline(dateline: str, body: str) -> tuple[str, str]:
-    """``(dateline, body)`` with the story's first words moved back to the body: in 197 stories the collection's
+    """``(dateline, body)`` with the story's first words moved back to the body: in 38 stories the collection's
     DATELINE field runs on into the text (``WASHINGTON, April 9 - The World Bank said it approved a 70-``)."""
     dateline = " ".join(dateline.split())
     m = _DATELINE_LEAK.match(dateline)

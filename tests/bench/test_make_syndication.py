@@ -86,6 +86,23 @@ def test_split_paragraphs_unwraps_and_drops_the_signoff() -> None:
     assert split_paragraphs(body) == ("Shares rose in early trade.", "Dealers said the move was small.")
 
 
+def test_dateline_that_runs_on_into_the_text() -> None:
+    row = {
+        "newid": 16054,
+        "title": "PAKISTAN GETS 70 MLN DLR WORLD BANK LOAN",
+        "dateline": "WASHINGTON, April 9 - The World Bank said it approved a 70-",
+        "date": "9-APR-1987 14:07:11.43",
+        "body": "mln-dlr, 20-year loan to assist Pakistan.\n    Noting a shortage of power.\n Reuter\n\x03",
+    }
+    s = story_from_row(row)
+    assert s.dateline == "WASHINGTON, April 9 -"
+    assert s.paragraphs == (
+        "The World Bank said it approved a 70- mln-dlr, 20-year loan to assist Pakistan.",
+        "Noting a shortage of power.",
+    )
+    assert rewrite_dateline(s, OUTLETS[0]) == "WASHINGTON (The Daily Outlet) - "
+
+
 def test_reuters_date_with_a_broken_hour() -> None:
     s = story_from_row(
         {"newid": 1, "title": "T", "dateline": "", "date": "31-MAR-1987 605:12:19.12", "body": ""}
@@ -146,9 +163,26 @@ def test_conflicts_count_figures_and_names_changed_on_both_sides() -> None:
         (dict(jaccard=0.9, containment=0.95, hours=24, title_sim=1.0, number_conflicts=1), "distinct"),  # Fed
         (dict(jaccard=0.6, containment=0.7, hours=1, title_sim=1.0), "related"),  # a rewrite
         (dict(jaccard=0.6, containment=0.7, hours=1, title_sim=1.0, number_conflicts=2), "distinct"),
+        # the same company's report under the same headline, re-run weeks later with a paragraph added
+        (
+            dict(jaccard=0.5, containment=0.93, hours=505, title_sim=1.0, smaller_size=40, same_company=True),
+            "same",
+        ),
+        # a corrected earnings table: several figures changed, same ticker and headline, minutes later
+        (
+            dict(
+                jaccard=0.66,
+                containment=0.79,
+                hours=0.25,
+                title_sim=1.0,
+                number_conflicts=4,
+                same_company=True,
+            ),
+            "same",
+        ),
     ],
 )
-def test_classify_pair(kw: dict[str, float], verdict: str) -> None:
+def test_classify_pair(kw: dict[str, float | bool], verdict: str) -> None:
     args = dict(number_conflicts=0, name_conflicts=0, smaller_size=100) | kw
     assert classify_pair(**args)[0] == verdict  # type: ignore[arg-type]
 

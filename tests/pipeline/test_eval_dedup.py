@@ -229,9 +229,23 @@ def test_score_misses_false_merges_and_rejected_documents() -> None:
     assert hard["by_kind"]["templated"]["precision"] == 0.0
     assert hard["by_kind"]["similar_text"]["precision"] == 1.0
     assert result["related_pairs"]["kept_apart"] == 1
+    assert result["pairwise"]["pairs_joining_related_stories"] == 0
     assert result["clusters"]["largest_predicted"] == 3
     worst = result["examples"]["worst_merges"][0]
     assert worst["gold_clusters"] == 3 and worst["false_pairs"] == 3
+
+
+def test_pairs_joining_related_stories_are_counted_apart() -> None:
+    run = [_doc(u, "w1", None if u == "w1" else "w1") for u in ("w1", "c1a", "c1b", "w2", "w5")]
+    run += [_doc("w3", "w3"), _doc("c3a", "w3", "w3"), _doc("w4", "w4")]
+    result = score(_gold(), run)
+    pw = result["pairwise"]
+    # w5 (its own story, related to story 1) joins the four documents of s1: 4 wrong pairs, all between related
+    assert (pw["true_positive_pairs"], pw["predicted_pairs"]) == (7, 11)
+    assert pw["pairs_joining_related_stories"] == 4
+    assert pw["precision"] == pytest.approx(7 / 11, abs=1e-6)
+    assert pw["precision_without_related"] == 1.0
+    assert result["related_pairs"]["kept_apart"] == 0
 
 
 def test_score_is_linear_in_documents() -> None:
