@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from transforms.extract import check_rule_names
 from transforms.lsh import choose_bands_rows
 
-PolicyKey = Literal["earliest", "source_priority", "longest"]
-DEFAULT_ORDER: tuple[PolicyKey, ...] = ("earliest", "source_priority", "longest")
+PolicyKey = Literal["earliest", "wire_first", "source_priority", "longest"]
+DEFAULT_ORDER: tuple[PolicyKey, ...] = ("earliest", "wire_first", "source_priority", "longest")
 
 
 class _Section(BaseModel):

@@ -1,10 +1,10 @@
 """Exact groups, clusters without chaining, and a canonical per cluster.
 
 Canonical policy: documents are ordered by a rank built from the job's ``order`` (earliest ``published`` day,
-a source priority list, longest text), then the time of day where known, the id breaking every tie. The
-best-ranked document of a cluster is its canonical, and every other member is directly verified against it:
-nothing joins a cluster through an intermediate document, so templated or overlapping stories cannot chain
-into one giant cluster.
+a news agency's own site first, a source priority list, longest text), then the time of day where known, the
+id breaking every tie. The best-ranked document of a cluster is its canonical, and every other member is
+directly verified against it: nothing joins a cluster through an intermediate document, so templated or
+overlapping stories cannot chain into one giant cluster.
 
 Clustering runs in rounds over the verified-edge graph, each a pair of shuffles keyed by node (no step holds
 more than one node's neighbours):
@@ -35,7 +35,42 @@ from transforms.minhash import Sketch
 from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
 
 STAGE = "cluster"
-POLICY_KEYS = ("earliest", "source_priority", "longest")
+POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
+
+# The sites of news agencies (registered domains): a story served by its agency is the original that outlets
+# copy, and every copy is closest to it (each outlet edits the wire text in its own way).
+AGENCY_DOMAINS = frozenset(
+    {
+        "reuters.com",
+        "apnews.com",
+        "ap.org",
+        "afp.com",
+        "xinhuanet.com",
+        "news.cn",
+        "bloomberg.com",
+        "dpa.com",
+        "kyodonews.net",
+        "yna.co.kr",
+        "tass.com",
+        "tass.ru",
+        "ria.ru",
+        "interfax.ru",
+        "ansa.it",
+        "efe.com",
+        "europapress.es",
+        "ptinews.com",
+        "ians.in",
+        "aninews.in",
+        "upi.com",
+        "bernama.com",
+        "antaranews.com",
+        "aa.com.tr",
+        "aap.com.au",
+        "pamediagroup.com",
+        "apa.at",
+        "cna.com.tw",
+    }
+)
 
 Rank = tuple[object, ...]
 
@@ -55,6 +90,8 @@ def canonical_rank(
     for item in order:
         if item == "earliest":
             key += [0, published[:10]] if published else [1, ""]
+        elif item == "wire_first":
+            key.append(0 if (source or "").lower() in AGENCY_DOMAINS else 1)
         elif item == "source_priority":
             key.append(priority.get((source or "").lower(), len(priority)))
         elif item == "longest":

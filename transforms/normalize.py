@@ -30,6 +30,15 @@ _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _NON_WORD = re.compile(r"[\W_]+")
 _FIGURE = re.compile(r"\d+(?:[.,/:-]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# The date of a wire dateline at a line's start ("NEW YORK, March 3 (Reuters) -", "LONDON, 3 March -"): a
+# next-day re-send or an outlet's copy carries another day or none, and its story states the same figures.
+_DATELINE_DATE = re.compile(
+    rf"^(?P<place>[^\W\d_][^\n,]{{0,40}}(?:,[^\n,]{{1,30}})?,\s*)"
+    rf"(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?"
+    r"(?=\s*(?:\([^()\n]{1,40}\)\s*)?(?:--|—|–|-|:))",
+    re.M,
+)
 _NUMBER_WORDS = frozenset(
     [
         "one",
@@ -117,11 +126,12 @@ LEDE_WORDS = 50  # the opening of a story: where its news, and so its own figure
 
 def figures(text: str, *, lede_only: bool = False) -> tuple[str, ...]:
     """The figures a text states: numbers as written (``6-3/16``, ``1042000`` for ``1,042,000``, ``38.5``)
-    and number words, sorted and unique; with ``lede_only``, those of its first ``LEDE_WORDS`` words.
+    and number words, sorted and unique; with ``lede_only``, those of its first ``LEDE_WORDS`` words. A wire
+    dateline's date is not a figure of the story.
     Templated stories (earnings, auctions, repo operations, weekly statistics) differ in little else."""
+    text = _DATELINE_DATE.sub(r"\g<place>", unicodedata.normalize("NFKC", text))
     if lede_only:
         text = " ".join(text.split()[:LEDE_WORDS])
-    text = unicodedata.normalize("NFKC", text)
     found = {re.sub(r"(?<=\d),(?=\d{3})", "", m.group().rstrip(".,:/-")) for m in _FIGURE.finditer(text)}
     found.update(w for w in (m.group().lower() for m in _WORD.finditer(text)) if w in _NUMBER_WORDS)
     return tuple(sorted(found))

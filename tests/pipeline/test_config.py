@@ -27,7 +27,7 @@ def test_defaults_fill_every_section() -> None:
     job = parse_job(MINIMAL)
     assert isinstance(job, Job)
     assert job.clean.include_comments is False
-    assert job.dedup.canonical_order == ["earliest", "source_priority", "longest"]
+    assert job.dedup.canonical_order == ["earliest", "wire_first", "source_priority", "longest"]
     assert job.runner.name == "DirectRunner"
 
 

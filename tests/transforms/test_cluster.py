@@ -51,6 +51,18 @@ def test_earliest_first_undated_last() -> None:
     assert order == ["previous-day-late", "wire", "reprint", "same-day-date-only", "next-day", "undated"]
 
 
+def test_wire_first_puts_a_news_agencys_own_site_before_longer_outlet_copies() -> None:
+    order = ("earliest", "wire_first", "longest")
+    outlet = _rank("a-outlet", "2024-03-05", "dailyherald.example", length=2400, order=order)
+    agency = _rank("z-agency", "2024-03-05", "reuters.com", length=2000, order=order)
+    earlier_outlet = _rank("b-outlet", "2024-03-04", "dailyherald.example", length=2400, order=order)
+    assert sorted([outlet, agency, earlier_outlet]) == [earlier_outlet, agency, outlet]
+    # without the key, the longer outlet copy would be canonical
+    assert _rank("a-outlet", length=2400, order=("longest",)) < _rank(
+        "z-agency", length=2000, order=("longest",)
+    )
+
+
 def test_earliest_compares_days_so_other_keys_decide_within_a_day() -> None:
     prio = ("reuters.com",)
     blog_at_9 = _rank("a-blog", "2024-03-05T09:00:00Z", "blog.example", order=ALL, source_priority=prio)

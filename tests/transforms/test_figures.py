@@ -29,6 +29,18 @@ def test_figures_are_numbers_as_written_and_number_words() -> None:
     assert figures("No numbers here at all.") == ()
 
 
+def test_a_wire_datelines_date_is_not_a_figure() -> None:
+    # a next-day re-send and an outlet's copy without the date state the same story
+    original = figures("NEW YORK, March 3 (Reuters) - Shr 12 cts vs 10 cts\nNet 1,042,000")
+    assert original == ("10", "1042000", "12")
+    assert figures("NEW YORK, March 4 (Reuters) - Shr 12 cts vs 10 cts\nNet 1,042,000") == original
+    assert figures("NEW YORK (The Daily) - Shr 12 cts vs 10 cts\nNet 1,042,000") == original
+    assert figures("FRESNO, Calif., 3 Mar. 1987 - Profit was 4.5 mln", lede_only=True) == ("4.5",)
+    # a date inside the story is a figure
+    assert figures("He said on March 3 - a day early - that 5 ships sailed.") == ("3", "5")
+    assert figures("Talks end on March 3, officials said.") == ("3",)
+
+
 def test_figures_agree_on_copies_and_excerpts_not_on_templates() -> None:
     full = ("1.5", "6-3/16", "15", "1987", "two")
     assert figures_agree(full, full, min_agreement=0.6)
