@@ -27,15 +27,26 @@ class InputConfig(_Section):
     path: str = Field(
         description="a file, a folder (read recursively) or a glob; local or any Beam filesystem"
     )
-    format: Literal["auto", "jsonl", "html", "text"] = Field(
-        "auto", description="auto: by file name (.jsonl[.gz], .html/.htm, .txt)"
+    format: Literal["auto", "jsonl", "html", "text", "warc"] = Field(
+        "auto",
+        description="auto: by file name (.jsonl, .ndjson, .html/.htm, .txt, .warc, .arc; each may end in "
+        ".gz, .bz2, .zst or .xz)",
     )
     source: str | None = Field(None, description="publisher of records that name none (files have no URL)")
+    max_decompressed_bytes: int | None = Field(
+        None, ge=1, description="this input's bound on a compressed file's expanded size (default: read's)"
+    )
 
 
 class ReadConfig(_Section):
     max_record_bytes: int = Field(
         5_000_000, ge=1, description="records above this size are rejected (too_large)"
+    )
+    max_decompressed_bytes: int | None = Field(
+        10_000_000_000,
+        ge=1,
+        description="a compressed file that expands beyond this many bytes is stopped there "
+        "(decompression_bomb); null: no bound",
     )
 
 
@@ -191,6 +202,13 @@ class Job(_Section):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     output: OutputConfig
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
+    max_rejected_share: float | None = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="the run fails when more than this share of the records read (skipped ones aside) is "
+        "rejected: a sign of a wrong format setting; null: no check",
+    )
 
 
 class JobError(ValueError):

@@ -11,7 +11,7 @@ from pipeline.config import Job
 from transforms.boilerplate import LearnBoilerplate
 from transforms.clean import CleanRecords
 from transforms.dedup import FlagDuplicates, KeepUniqueIds
-from transforms.read import InputSpec, ReadDumps
+from transforms.read import FILE_NAMESPACE, InputSpec, ReadDumps, origin_file
 from transforms.write import WriteRecords
 
 OUTPUTS = ("documents", "clusters", "rejected", "boilerplate")
@@ -26,15 +26,30 @@ class _DropDuplicatesFn(beam.DoFn):
     def process(self, doc: Any) -> Any:
         if doc.is_duplicate:
             self._dropped.inc()
+            Metrics.counter(FILE_NAMESPACE + origin_file(doc.origin), "duplicates_dropped").inc()
             return
         yield doc
+
+
+class _CountByFileFn(beam.DoFn):
+    """Counts what is written per input file (namespace ``file:<path>``: ``documents``, ``rejected:<reason>``), for
+    the per-file reconciliation of ``pipeline.report``: as many counters as input files times reasons."""
+
+    def __init__(self, what: str):
+        self._what = what
+
+    def process(self, element: Any) -> Any:
+        name = "documents" if self._what == "documents" else f"rejected:{element.reason}"
+        Metrics.counter(FILE_NAMESPACE + origin_file(element.origin), name).inc()
+        yield element
 
 
 def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
     """Add the job's whole graph to ``p``; returns the documents, clusters and rejected collections."""
     read = p | "Read" >> ReadDumps(
-        inputs=[InputSpec(i.path, i.format, i.source) for i in job.inputs],
+        inputs=[InputSpec(i.path, i.format, i.source, i.max_decompressed_bytes) for i in job.inputs],
         max_record_bytes=job.read.max_record_bytes,
+        max_decompressed_bytes=job.read.max_decompressed_bytes,
     )
     # Site template lines, learned from the batch's text dumps in a first pass, then stripped from them by Clean.
     templates = None
@@ -51,6 +66,8 @@ def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
     documents = dedup["documents"]
     if job.output.drop_duplicates:
         documents = documents | "DropDuplicates" >> beam.ParDo(_DropDuplicatesFn())
+    documents = documents | "CountDocumentsByFile" >> beam.ParDo(_CountByFileFn("documents"))
+    rejected = rejected | "CountRejectedByFile" >> beam.ParDo(_CountByFileFn("rejected"))
     out = job.output
     documents | "WriteDocuments" >> WriteRecords(
         path=out.path, name="documents", fmt=out.format, num_shards=out.num_shards

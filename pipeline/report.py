@@ -1,4 +1,5 @@
-"""The run summary: counters per stage, the reconciliation of records in and out, and its text rendering."""
+"""The run summary: counters per stage, the reconciliation of records in and out (for the run and for each input
+file), the rejected-share check, and its text rendering."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections import defaultdict
 from typing import Any
 
 from transforms.lsh import candidate_probability, similarity_at
+from transforms.read import FILE_NAMESPACE
 
-# Stages whose counters follow seen == kept + sum(dropped:*).
+# Stages whose counters follow seen == kept + sum(dropped:*) + sum(skipped:*).
 BALANCED_STAGES = ("read", "clean", "ids", "verify")
 
 
@@ -22,19 +24,52 @@ def counters_from(result: Any) -> dict[str, dict[str, int]]:
 
 
 def stage_balance(counters: dict[str, dict[str, int]]) -> dict[str, bool]:
-    """For each balanced stage present: does ``seen == kept + sum(dropped:*)`` hold?"""
+    """For each balanced stage present: does ``seen == kept + sum(dropped:*) + sum(skipped:*)`` hold?"""
     checks = {}
     for stage in BALANCED_STAGES:
         c = counters.get(stage)
         if not c:
             continue
-        dropped = sum(v for k, v in c.items() if k.startswith("dropped:"))
+        dropped = sum(v for k, v in c.items() if k.startswith(("dropped:", "skipped:")))
         checks[stage] = c.get("seen", 0) == c.get("kept", 0) + dropped
     return checks
 
 
+def _by_prefix(names: dict[str, int], prefix: str) -> dict[str, int]:
+    return dict(sorted((k.removeprefix(prefix), v) for k, v in names.items() if k.startswith(prefix) and v))
+
+
+def reconcile_files(counters: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    """Per input file: records read = documents written + duplicates dropped + rejected + skipped, by reason.
+
+    From the ``file:<path>`` counters the read stage (``read``, ``skipped:<reason>``) and the graph
+    (``documents``, ``duplicates_dropped``, ``rejected:<reason>``, counted by each record's origin) keep."""
+    files = {}
+    for ns, names in counters.items():
+        if not ns.startswith(FILE_NAMESPACE):
+            continue
+        rejected, skipped = _by_prefix(names, "rejected:"), _by_prefix(names, "skipped:")
+        read, docs, dropped = (
+            names.get("read", 0),
+            names.get("documents", 0),
+            names.get("duplicates_dropped", 0),
+        )
+        files[ns.removeprefix(FILE_NAMESPACE)] = {
+            "records_read": read,
+            "documents_written": docs,
+            "duplicates_dropped": dropped,
+            "rejected": sum(rejected.values()),
+            "rejected_by_reason": rejected,
+            "skipped": sum(skipped.values()),
+            "skipped_by_reason": skipped,
+            "balanced": read == docs + dropped + sum(rejected.values()) + sum(skipped.values()),
+        }
+    return dict(sorted(files.items()))
+
+
 def reconcile(counters: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """records read = documents written + duplicates dropped + rejected, with rejected broken down by reason."""
+    """records read = documents written + duplicates dropped + rejected + skipped, with rejected and skipped
+    broken down by reason, for the run and for each input file (``files``); ``balanced`` when every sum holds."""
     read = counters.get("read", {}).get("seen", 0)
     write = counters.get("write", {})
     docs, dropped, rejected = (
@@ -47,18 +82,58 @@ def reconcile(counters: dict[str, dict[str, int]]) -> dict[str, Any]:
         for name, value in counters.get(stage, {}).items():
             if name.startswith("dropped:"):
                 by_reason[name.removeprefix("dropped:")] += value
+    skipped = _by_prefix(counters.get("read", {}), "skipped:")
     balance = stage_balance(counters)
+    files = reconcile_files(counters)
+    files_add_up = not files or (  # summaries of runs before per-file counters have none
+        all(f["balanced"] for f in files.values())
+        and sum(f["records_read"] for f in files.values()) == read
+        and sum(f["documents_written"] for f in files.values()) == docs
+        and sum(f["rejected"] for f in files.values()) == rejected
+    )
+    usable = read - sum(skipped.values())
     return {
         "records_read": read,
         "documents_written": docs,
         "duplicates_dropped": dropped,
         "rejected": rejected,
         "rejected_by_reason": dict(sorted(by_reason.items())),
+        "skipped": sum(skipped.values()),
+        "skipped_by_reason": skipped,
+        "rejected_share": round(rejected / usable, 4) if usable else 0.0,
         "stages_balanced": balance,
-        "balanced": read == docs + dropped + rejected
+        "files_balanced": files_add_up,
+        "balanced": read == docs + dropped + rejected + sum(skipped.values())
         and sum(by_reason.values()) == rejected
-        and all(balance.values()),
+        and all(balance.values())
+        and files_add_up,
+        "files": files,
     }
+
+
+def rejected_share_problem(reconciliation: dict[str, Any], max_share: float | None) -> str | None:
+    """The error to report when more than ``max_share`` of the records read (skipped ones aside) was rejected,
+    naming the main reasons and the files with the most rejected; None when the share is within the bound."""
+    usable = reconciliation["records_read"] - reconciliation["skipped"]
+    if max_share is None or usable <= 0 or reconciliation["rejected"] / usable <= max_share:
+        return None
+    share = reconciliation["rejected"] / usable
+    reasons = sorted(reconciliation["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    worst = sorted(
+        (
+            (f["rejected"] / max(1, f["records_read"] - f["skipped"]), path)
+            for path, f in reconciliation.get("files", {}).items()
+            if f["rejected"]
+        ),
+        reverse=True,
+    )[:3]
+    return (
+        f"{reconciliation['rejected']} of {usable} records read were rejected ({share:.0%}), more than "
+        f"max_rejected_share={max_share}. So many rejections usually mean the input is not what the job says it "
+        "is: check each input's `format` (jsonl, html, text, warc) and its compression. Main reasons: "
+        + ", ".join(f"{k} {v}" for k, v in reasons)
+        + (". Most rejected files: " + ", ".join(f"{p} ({s:.0%})" for s, p in worst) if worst else "")
+    )
 
 
 def dedup_figures(counters: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -112,8 +187,21 @@ def render_summary(summary: dict[str, Any]) -> str:
             if rec["rejected"]
             else ""
         ),
+        f"  skipped            {rec.get('skipped', 0)}"
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in rec["skipped_by_reason"].items()) + ")"
+            if rec.get("skipped")
+            else ""
+        ),
         f"  reconciliation     {'ok' if rec['balanced'] else 'FAILED'}: read {rec['records_read']} = documents "
-        f"{rec['documents_written']} + dropped {rec['duplicates_dropped']} + rejected {rec['rejected']}",
+        f"{rec['documents_written']} + dropped {rec['duplicates_dropped']} + rejected {rec['rejected']} + skipped "
+        f"{rec.get('skipped', 0)}, in {len(rec.get('files', {}))} input files",
+    ]
+    lines += [
+        f"  file FAILED        {path}: read {f['records_read']} != documents {f['documents_written']} + dropped "
+        f"{f['duplicates_dropped']} + rejected {f['rejected']} + skipped {f['skipped']}"
+        for path, f in rec.get("files", {}).items()
+        if not f["balanced"]
     ]
     lines.append("outputs:")
     lines += [f"  {name:<12} {path}" for name, path in summary["outputs"].items()]

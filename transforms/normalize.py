@@ -1,7 +1,7 @@
 """The two forms of a document's text, and normalization of record fields.
 
-- ``display_text``: what users read. Faithful: Unicode NFC, invisible and control characters removed, odd spaces
-  made plain, whitespace collapsed inside a line, one paragraph per line.
+- ``display_text``: what users read. Faithful: mojibake repaired (``repair_mojibake``), Unicode NFC, invisible and
+  control characters removed, odd spaces made plain, whitespace collapsed inside a line, one paragraph per line.
 - ``hashing_form``: only for exact and near-duplicate keys. NFKC, casefolded, punctuation and symbols folded to
   spaces, whitespace collapsed. Digits are kept: folding them makes templated stories with different figures
   identical (a peer that folds digits merged thousands of different earnings reports into one cluster).
@@ -13,6 +13,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
+import ftfy
 from tld import get_fld
 
 # Characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen, word joiner, bidi marks.
@@ -74,9 +75,39 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+# ftfy limited to undoing wrong decodings: UTF-8 read as windows-1252 or latin-1 ("CafÃ©" -> "Café"), surrogates.
+# Its other fixes change correct text (curly quotes made straight, ligatures and full-width letters folded, HTML
+# entities decoded, lone C1 controls read as windows-1252) and stay off: display text is faithful.
+_MOJIBAKE_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    fix_c1_controls=False,  # a lone C1 control stays one: U+0085 is a line break here, not windows-1252's "…"
+    normalization=None,
+    explain=False,
+)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# U+0085 (NEL) is a line break, unless it follows what a UTF-8 lead byte becomes in latin-1 ("Ã\x85" is "Å" read as
+# latin-1): ftfy would otherwise take a lone NEL for windows-1252's "…".
+_NEL = re.compile("(?<![\u00c2-\u00f4])\x85")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo text decoded with the wrong charset (``â€œHelloâ€\x9d`` -> ``“Hello”``), as ftfy finds it; correct
+    text comes back unchanged. Lone surrogates become U+FFFD, so the result always encodes as UTF-8."""
+    if text.isascii():
+        return text
+    return ftfy.fix_text(text, _MOJIBAKE_ONLY)
+
+
 def display_text(text: str) -> str:
-    """Clean ``text`` for reading: NFC, no invisible/control characters, one paragraph a line, no blank lines."""
-    text = unicodedata.normalize("NFC", text)
+    """Clean ``text`` for reading: mojibake repaired, NFC, no invisible/control characters, one paragraph a line,
+    no blank lines."""
+    text = unicodedata.normalize("NFC", repair_mojibake(_NEL.sub("\n", text)))
     text = _NEWLINES.sub("\n", text).translate(_INVISIBLE)
     text = _CONTROL.sub(" ", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
@@ -88,7 +119,7 @@ def hashing_form(text: str) -> str:
 
     Digits stay digits: "Shr 12 cts" and "Shr 10 cts" must hash apart.
     """
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
+    text = unicodedata.normalize("NFKC", _SURROGATES.sub("\ufffd", text).translate(_INVISIBLE)).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

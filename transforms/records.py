@@ -27,6 +27,12 @@ EXTRACT_ERROR = "extract_error"  # the extractor raised on this page (or its chi
 EXTRACT_TIMEOUT = "extract_timeout"  # extraction did not finish within the configured time bound
 TOO_MANY_ELEMENTS = "too_many_elements"  # a page with more HTML elements than the configured bound
 DUPLICATE_ID = "duplicate_id"  # another record of the run has the same id
+TRUNCATED = (
+    "truncated"  # an archive cut off mid-stream: the records before the break are kept, this is the break
+)
+DECOMPRESSION_BOMB = (
+    "decompression_bomb"  # a compressed input expanding beyond max_decompressed_bytes: stopped
+)
 
 REASONS = (
     INVALID_JSON,
@@ -43,6 +49,27 @@ REASONS = (
     EXTRACT_TIMEOUT,
     TOO_MANY_ELEMENTS,
     DUPLICATE_ID,
+    TRUNCATED,
+    DECOMPRESSION_BOMB,
+)
+
+# Reasons a record read is skipped: not an article to clean, and not an error either (counted, not written).
+SKIP_WARC_REQUEST = "warc_request"  # the HTTP request a crawler sent
+SKIP_WARC_METADATA = "warc_metadata"  # crawler metadata about a capture (outlinks, timings)
+SKIP_WARC_REVISIT = "warc_revisit"  # a capture identical to an earlier one: no payload of its own
+SKIP_WARC_WARCINFO = "warc_warcinfo"  # the description of the WARC file itself
+SKIP_WARC_OTHER = "warc_other"  # resource, conversion, continuation records, an ARC file header
+SKIP_NOT_HTML = "not_html"  # a response whose Content-Type is not HTML (images, PDFs, scripts, JSON)
+SKIP_HTTP_STATUS = "http_status"  # a response that is not a success (redirects, 404s, server errors)
+
+SKIP_REASONS = (
+    SKIP_WARC_REQUEST,
+    SKIP_WARC_METADATA,
+    SKIP_WARC_REVISIT,
+    SKIP_WARC_WARCINFO,
+    SKIP_WARC_OTHER,
+    SKIP_NOT_HTML,
+    SKIP_HTTP_STATUS,
 )
 
 # dup_type values

@@ -555,7 +555,7 @@ def test_read_dumps_truncated_gzip_reports_the_break(tmp_path: Path, beam_pipeli
     with beam_pipeline() as p:
         out = p | ReadDumps(inputs=[InputSpec(str(tmp_path))])
         reasons = out["rejected"] | beam.Map(lambda r: r.reason)
-        assert_that(reasons, lambda got: _assert_contains(got, R.READ_ERROR))
+        assert_that(reasons, lambda got: _assert_contains(got, R.TRUNCATED))
 
 
 def _assert_contains(got: list[str], reason: str) -> None:
@@ -588,3 +588,64 @@ def test_read_counters(tmp_path: Path, run_counted) -> None:
     assert read["files"] == 6  # README.md is not a dump: skipped, not read
     assert read["skipped_files:unknown_format"] == 1
     assert read["blank_lines"] == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Compression by name and magic bytes, breaks, bombs, per-file counters
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_read_dumps_compression_breaks_and_bombs(tmp_path: Path, run_counted) -> None:
+    import bz2
+
+    import zstandard
+
+    good = "".join(
+        _line(url=f"https://e.com/{i}", text=f"Story {i} " * 30) + "\n" for i in range(300)
+    ).encode()
+    head = b"".join(good.splitlines(keepends=True)[:7])
+    feeds, bombs = tmp_path / "feeds", tmp_path / "bombs"
+    feeds.mkdir()
+    bombs.mkdir()
+    (feeds / "magic.jsonl").write_bytes(gzip.compress(head))  # gzip named .jsonl: read by its magic
+    (feeds / "plain.jsonl.gz").write_bytes(head)  # named gzip, is not: one read_error
+    (feeds / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + head)  # a UTF-8 BOM before the first record
+    zst = zstandard.ZstdCompressor().compress(good)
+    (feeds / "cut.jsonl.zst").write_bytes(zst[: len(zst) // 2])
+    bomb = bz2.compress(good[:1000] + b" " * 3_000_000)  # 3 MB of spaces on one line, under a 100 KB bound
+    (bombs / "bomb.jsonl.bz2").write_bytes(bomb)
+    first = 7
+    inputs = [InputSpec(str(feeds)), InputSpec(str(bombs), max_decompressed_bytes=100_000)]
+
+    def build(p: beam.Pipeline) -> None:
+        out = p | ReadDumps(inputs=inputs, max_record_bytes=50_000)
+        reasons = out["rejected"] | beam.Map(lambda r: (r.origin.removeprefix(str(tmp_path)), r.reason))
+        assert_that(
+            reasons,
+            lambda got: _check_breaks(got, good[:1000].count(b"\n")),
+        )
+
+    counters = run_counted(build)
+    read = counters["read"]
+    assert counters[f"file:{feeds / 'magic.jsonl'}"]["read"] == first
+    assert counters[f"file:{feeds / 'bom.jsonl'}"]["read"] == first
+    assert "dropped:invalid_json" not in read  # the BOM is not part of the first record
+    assert counters[f"file:{feeds / 'plain.jsonl.gz'}"]["read"] == 1
+    cut = counters[f"file:{feeds / 'cut.jsonl.zst'}"]["read"]
+    assert 1 <= cut <= 300
+    assert read["seen"] == read["kept"] + sum(v for k, v in read.items() if k.startswith("dropped:"))
+
+
+def _check_breaks(got: list[tuple[str, str]], bomb_line: int) -> None:
+    reasons = dict(got)
+    assert reasons["/feeds/plain.jsonl.gz:1"] == R.READ_ERROR, got
+    assert [o for o, r in got if r == R.TRUNCATED and o.startswith("/feeds/cut.jsonl.zst:")], got
+    assert reasons[f"/bombs/bomb.jsonl.bz2:{bomb_line + 1}"] == R.DECOMPRESSION_BOMB, got
+    assert len(got) == 3, got
+
+
+def test_read_dumps_refuses_a_bad_decompression_bound() -> None:
+    with pytest.raises(ValueError, match="max_decompressed_bytes"):
+        ReadDumps(inputs=[InputSpec("/x")], max_decompressed_bytes=0)
+    with pytest.raises(ValueError, match="max_decompressed_bytes"):
+        ReadDumps(inputs=[InputSpec("/x", max_decompressed_bytes=-1)])
