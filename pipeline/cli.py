@@ -26,10 +26,11 @@ import yaml
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import eval_dedup, eval_extraction
+from pipeline import eval_dedup, eval_extraction, html_report
 from pipeline.config import Job, JobError, load_job
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
+from pipeline.progress import LOG_FORMATS, LiveFnApiRunner, ProgressPrinter, ProgressTracker
 from pipeline.report import counters_from, dedup_figures, lsh_settings, reconcile, render_summary
 from transforms.read import count_matches
 
@@ -95,25 +96,24 @@ def pipeline_options(job: Job, beam_args: list[str], *, verbose: bool = False) -
     return PipelineOptions(flags + beam_args)
 
 
-def make_runner(job: Job, *, verbose: bool = False) -> Any:
+def make_runner(job: Job, *, verbose: bool = False, tracker: ProgressTracker | None = None) -> Any:
     """The runner to use. ``DirectRunner`` means Beam's in-process FnApiRunner, chosen explicitly: in Beam 2.77 a
     plain DirectRunner first tries the Prism runner, which downloads a binary (no network here, and a scheduled
     batch job must not fetch code at run time). FnApiRunner honours direct_num_workers and direct_running_mode;
-    for multi_processing we start the same worker command ourselves, with its stderr going to a log file."""
+    for multi_processing we start the same worker command ourselves, with its stderr going to a log file. With a
+    ``tracker`` it reports live progress (pipeline/progress.py)."""
     if job.runner.name != "DirectRunner":
         return job.runner.name
-    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-
     log = _worker_log(job)
     if log is None or verbose:
-        return FnApiRunner()
+        return LiveFnApiRunner(tracker)
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 
     command = (
         f"{shlex.quote(sys.executable)} -m apache_beam.runners.worker.sdk_worker_main 2>>{shlex.quote(log)}"
     )
-    return FnApiRunner(
-        default_environment=SubprocessSDKEnvironment.from_command_string(command_string=command)
+    return LiveFnApiRunner(
+        tracker, default_environment=SubprocessSDKEnvironment.from_command_string(command_string=command)
     )
 
 
@@ -123,6 +123,7 @@ def clear_outputs(path: str) -> None:
     stale = [f"{base}/{name}/part-*" for name in OUTPUTS] + [
         f"{base}/summary.json",
         f"{base}/logs/workers.log",
+        f"{base}/{html_report.REPORT_NAME}",
     ]
     for result in FileSystems.match(stale):
         paths = [m.path for m in result.metadata_list]
@@ -130,14 +131,27 @@ def clear_outputs(path: str) -> None:
             FileSystems.delete(paths)
 
 
-def run_job(job: Job, beam_args: list[str] | None = None, *, verbose: bool = False) -> dict[str, Any]:
-    """Run a job to completion and write its ``summary.json``; returns the summary."""
+def run_job(
+    job: Job,
+    beam_args: list[str] | None = None,
+    *,
+    verbose: bool = False,
+    printer: ProgressPrinter | None = None,
+) -> dict[str, Any]:
+    """Run a job to completion and write its ``summary.json`` and ``report.html``; returns the summary. A
+    ``printer`` shows progress while it runs (live counts on the local runner)."""
     clear_outputs(job.output.path)
     bands, rows = job.dedup.resolved_bands_rows()
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
+    tracker = None
+    if printer is not None:
+        live = printer.live and job.runner.name == "DirectRunner"
+        tracker = ProgressTracker(printer.update) if live else None
+        files = sum(count_matches(spec.path) for spec in job.inputs)
+        printer.start(job=job.name, runner=job.runner.name, files_total=files, live=live)
     p = beam.Pipeline(
-        runner=make_runner(job, verbose=verbose),
+        runner=make_runner(job, verbose=verbose, tracker=tracker),
         options=pipeline_options(job, beam_args or [], verbose=verbose),
     )
     build(p, job)
@@ -159,6 +173,17 @@ def run_job(job: Job, beam_args: list[str] | None = None, *, verbose: bool = Fal
     }
     with FileSystems.create(f"{base}/summary.json") as fh:
         fh.write(json.dumps(summary, indent=2).encode("utf-8"))
+    if printer is not None:
+        printer.close_line()
+    try:
+        report = html_report.write_report(
+            base, dedup=job.dedup, settings_note=f"with the shingling of job {job.name}"
+        )
+    except Exception as e:  # the outputs are written and reconciled; a report failure must not hide them
+        logging.getLogger(__name__).error("report.html not written: %s", e, exc_info=verbose)
+    else:
+        outputs: Any = summary["outputs"]
+        outputs["report"] = report
     return summary
 
 
@@ -168,14 +193,21 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if problems:
         print("job cannot run:\n" + "\n".join(problems), file=sys.stderr)
         return EXIT_BAD_JOB
-    summary = run_job(job, beam_args, verbose=args.verbose)
-    print(render_summary(summary))
+    printer = ProgressPrinter(log_format=args.log_format, quiet=args.quiet)
+    summary = run_job(job, beam_args, verbose=args.verbose, printer=printer)
+    printer.finish(summary, render_summary(summary))
     if not summary["reconciliation"]["balanced"]:
         print(
-            "error: the counts do not reconcile (records read != documents + dropped + rejected, or a stage lost "
-            "records); see summary.json",
+            "error: the counts do not reconcile (records read != documents + dropped + rejected + skipped, for the "
+            "run or for an input file, or a stage lost records); see summary.json",
             file=sys.stderr,
         )
+        return EXIT_RUN_FAILED
+    from pipeline.report import rejected_share_problem
+
+    problem = rejected_share_problem(summary["reconciliation"], job.max_rejected_share)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_RUN_FAILED
     return EXIT_OK
 
@@ -237,6 +269,15 @@ def parser() -> argparse.ArgumentParser:
             "--workers", type=int, help="local worker processes (runner.options.direct_num_workers)"
         )
         sp.add_argument("-v", "--verbose", action="store_true", help="Beam's INFO logging")
+        if name == "run":
+            sp.add_argument("-q", "--quiet", action="store_true", help="no progress or summary (for cron)")
+            sp.add_argument(
+                "--log-format",
+                choices=LOG_FORMATS,
+                default="text",
+                help="text (terminal) or json (one event a line on stdout, for schedulers)",
+            )
+    html_report.add_parser(sub)
     return ap
 
 
@@ -259,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.handler(args))
         if args.command == "explain":
             return cmd_explain(args, _job_from_args(args))
+        if args.command == "report":
+            return html_report.cmd_report(args)
         return cmd_validate(args, beam_args)
     except JobError as e:
         print(f"invalid job {args.job}:\n{e}", file=sys.stderr)
