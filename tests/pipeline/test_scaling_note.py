@@ -1,0 +1,102 @@
+"""The scaling note, kept honest: every GroupByKey (CoGroupByKey, combine and reshuffle included) and every side
+input in a job's graph is listed below with what bounds it, and the README's scaling note is this list. Walks the
+pipeline proto of the built graph, so a new shuffle or side input fails here until it is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.portability import common_urns
+from apache_beam.portability.api import beam_runner_api_pb2
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+from pipeline.config import load_job
+from pipeline.graph import build
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Normalized label -> what bounds the values of one key (what one worker holds for it).
+SHUFFLES = {
+    "Read/Spread": "Reshuffle: random keys; each record once",
+    "LearnTemplates/DocsPerSource": "combine per source: one running sum a key",
+    "LearnTemplates/DocsPerLine": "combine per (source, line): one running sum a key",
+    "LearnTemplates/JoinSource": "CoGBK per source: the source's distinct lines in >= template_min_docs of its "
+    "documents (materialized as a list): grows with a source's line variety, not bounded by template_max_lines",
+    "Clean/GroupTemplates": "per source: at most template_max_lines lines",
+    "UniqueIds/GroupById": "per id: the records sharing one id (normally 1)",
+    "Dedup/ExactGroups/GroupByContent": "per content hash: the exact copies of one text (sketches, sorted in memory)",
+    "Dedup/CandidatePairs/GroupByBand": "per band key: the documents sharing a band (ids; buckets over "
+    "all_pairs_limit become a star, iterated, not listed)",
+    "Dedup/CandidatePairs/DistinctPairs/Group": "combine per pair: constant",
+    "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its sketch and its candidate partners (a star head: its bucket)",
+    "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its sketch and the sketches of its candidates with smaller ids",
+    "Dedup/Cluster/GroupByNode": "per document: its verified edges",
+    "Dedup/Cluster/Round{k}GroupOffers": "CoGBK per document: its state and its neighbours' offers",
+    "Dedup/Cluster/Round{k}GroupGone": "CoGBK per document: its state and its decided neighbours",
+    "Dedup/Verdicts/JoinGroups": "CoGBK per representative: its exact group's ids and one assignment",
+    "Dedup/Verdicts/GroupByCluster": "per cluster: (id, verdict) of its members: the cluster's size",
+    "Dedup/JoinVerdicts": "CoGBK per id: the document, one verdict, one flag",
+    "Write*/WriteImpl": "num_shards 0: the temporary file names, one per bundle; num_shards N: every record, "
+    "over N keys (streamed by the writer)",
+}
+SIDE_INPUTS = {
+    "Clean/Clean/ParDo(_CleanFn)": "AsDict source -> template lines: sources with a template x template_max_lines",
+    "Write*/WriteImpl/WriteBundles": "AsSingleton: the sink's initialization result",
+    "Write*/WriteImpl/PreFinalize": "AsIter: the temporary file names (one per bundle or shard)",
+    "Write*/WriteImpl/FinalizeWrite": "AsIter: the temporary file names (one per bundle or shard)",
+}
+SUFFIXES = ("/CoGroupByKeyImpl/GroupByKey", "/ReshufflePerKey/GroupByKey", "/GroupByKey")
+
+
+def normalize(label: str) -> str:
+    """A transform's label as documented: rounds as ``Round{k}``, every output's writer as ``Write*``, a
+    CoGroupByKey, combine or reshuffle by its own label rather than its inner GroupByKey's."""
+    label = re.sub(r"Round\d+", "Round{k}", label)
+    label = re.sub(r"^Write\w+/Write(Json|Parquet)/Write/WriteImpl", "Write*/WriteImpl", label)
+    for suffix in SUFFIXES:
+        if label.endswith(suffix):
+            return label[: -len(suffix)]
+    return label
+
+
+def shuffles_and_side_inputs(job_file: Path, **sections: dict[str, object]) -> tuple[set[str], set[str]]:
+    overrides = [f"{s}.{k}={v}" for s, values in sections.items() for k, v in values.items()]
+    p = beam.Pipeline(runner=FnApiRunner())
+    build(p, load_job(job_file, overrides))
+    shuffles, sides = set(), set()
+    for t in p.to_runner_api().components.transforms.values():
+        if t.spec.urn == common_urns.primitives.GROUP_BY_KEY.urn:
+            shuffles.add(normalize(t.unique_name))
+        elif (
+            t.spec.urn == common_urns.primitives.PAR_DO.urn
+            and beam_runner_api_pb2.ParDoPayload.FromString(t.spec.payload).side_inputs
+        ):
+            sides.add(normalize(t.unique_name))
+    return shuffles, sides
+
+
+@pytest.mark.parametrize(
+    "job, sections",
+    [
+        ("demo.yaml", {}),
+        ("dataflow.yaml", {}),
+        ("demo.yaml", {"clean": {"templates": "false"}, "output": {"drop_duplicates": "true"}}),
+    ],
+)
+def test_every_shuffle_and_side_input_is_documented(job: str, sections: dict[str, dict[str, object]]) -> None:
+    shuffles, sides = shuffles_and_side_inputs(REPO / "configs" / job, **sections)
+    assert shuffles <= set(SHUFFLES), f"undocumented GroupByKey: {sorted(shuffles - set(SHUFFLES))}"
+    assert sides <= set(SIDE_INPUTS), f"undocumented side input: {sorted(sides - set(SIDE_INPUTS))}"
+    if not sections:  # the full graph uses every documented one: none is stale
+        assert shuffles == set(SHUFFLES) and sides == set(SIDE_INPUTS)
+
+
+def test_no_global_combine() -> None:
+    """A global combine gathers everything on one worker; the graph has none (its GroupByKeys are all keyed)."""
+    p = beam.Pipeline(runner=FnApiRunner())
+    build(p, load_job(REPO / "configs" / "demo.yaml"))
+    labels = [t.unique_name for t in p.to_runner_api().components.transforms.values()]
+    assert not [label for label in labels if "CombineGlobally" in label]
