@@ -24,7 +24,9 @@ def counters_from(result: Any) -> dict[str, dict[str, int]]:
 
 
 def stage_balance(counters: dict[str, dict[str, int]]) -> dict[str, bool]:
-    """For each balanced stage present: does ``seen == kept + sum(dropped:*) + sum(skipped:*)`` hold?"""
+    """For each balanced stage present: does ``seen == kept + sum(dropped:*) + sum(skipped:*)`` hold? And
+    ``candidate_pairs``: did every candidate pair the LSH stage emitted reach verification? (Pairs cross two
+    joins; a runner that lost some would leave copies unflagged while every document count still adds up.)"""
     checks = {}
     for stage in BALANCED_STAGES:
         c = counters.get(stage)
@@ -32,6 +34,9 @@ def stage_balance(counters: dict[str, dict[str, int]]) -> dict[str, bool]:
             continue
         dropped = sum(v for k, v in c.items() if k.startswith(("dropped:", "skipped:")))
         checks[stage] = c.get("seen", 0) == c.get("kept", 0) + dropped
+    pairs = counters.get("lsh", {}).get("candidate_pairs")
+    if pairs is not None:
+        checks["candidate_pairs"] = pairs == counters.get("verify", {}).get("seen", 0)
     return checks
 
 

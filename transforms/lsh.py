@@ -17,6 +17,7 @@ import numpy as np
 import xxhash
 from apache_beam.metrics import Metrics
 
+from transforms.metrics import CountElements
 from transforms.minhash import Sketch
 from transforms.records import CONTAINED, NEAR
 
@@ -253,15 +254,36 @@ class FindCandidatePairs(beam.PTransform):
             | "GroupByBand" >> beam.GroupByKey()
             | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
             | "DistinctPairs" >> beam.Distinct()
+            | "CountPairs" >> beam.ParDo(CountElements(STAGE, "candidate_pairs"))
         )
 
 
-def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Sketch]]:
-    """Each pair (a, b) leaves a's group carrying a's sketch, keyed by b."""
+class Probe(NamedTuple):
+    """What verifying a pair needs of one end: a sketch without its signatures, sent once per candidate pair.
+
+    The pair joins move one probe per pair, so at 100k documents (430k pairs) these are gigabytes on the
+    wire; the MinHash values (1 KiB at 128 permutations) and lede signature have done their work by then."""
+
+    id: str
+    fingerprint: str
+    rank: tuple[object, ...]
+    shingles: bytes
+    figures: tuple[str, ...]
+    lede_figures: tuple[str, ...]
+
+
+def to_probe(sketch: Sketch) -> Probe:
+    return Probe(
+        sketch.id, sketch.fingerprint, sketch.rank, sketch.shingles, sketch.figures, sketch.lede_figures
+    )
+
+
+def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Probe]]:
+    """Each pair (a, b) leaves a's group carrying a's probe, keyed by b."""
     _, grouped = element
-    for sketch in grouped["sketch"]:
+    for probe in grouped["probe"]:
         for other in grouped["pairs"]:
-            yield other, sketch
+            yield other, probe
 
 
 class _VerifyFn(beam.DoFn):
@@ -283,9 +305,9 @@ class _VerifyFn(beam.DoFn):
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
         self._sims = Metrics.distribution(VERIFY, "jaccard_pct")
 
-    def process(self, element: tuple[str, dict[str, list[Sketch]]]) -> Iterator[Edge]:
+    def process(self, element: tuple[str, dict[str, list[Probe]]]) -> Iterator[Edge]:
         _, grouped = element
-        for right in grouped["sketch"]:
+        for right in grouped["probe"]:
             b = np.frombuffer(right.shingles, dtype="<u8")
             for left in grouped["left"]:
                 self._seen.inc()
@@ -352,14 +374,14 @@ class VerifyPairs(beam.PTransform):
 
     def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         pairs, sketches = inputs
-        by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, s))
+        by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, to_probe(s)))
         left = (
-            {"pairs": pairs, "sketch": by_id}
+            {"pairs": pairs, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()
             | "SendLeft" >> beam.FlatMap(_send_left)
         )
         return (
-            {"left": left, "sketch": by_id}
+            {"left": left, "probe": by_id}
             | "JoinRight" >> beam.CoGroupByKey()
             | "Verify" >> beam.ParDo(self._fn)
         )

@@ -86,6 +86,8 @@ def test_summary_reconciles(demo: dict[str, Any]) -> None:
     assert rec["records_read"] == len(GOLD["records"]) == n_docs + n_rejected
     assert rec["documents_written"] == n_docs and rec["rejected"] == n_rejected
     assert all(rec["stages_balanced"].values())
+    assert rec["stages_balanced"]["candidate_pairs"] is True  # every candidate pair reached verification
+    assert demo["summary"]["counters"]["lsh"]["candidate_pairs"] > 0
     assert demo["summary"]["dedup"]["unresolved_nodes"] == 0
 
 
@@ -249,3 +251,19 @@ def test_reconcile_catches_a_lost_record() -> None:
     assert reconcile(counters)["balanced"] is True
     counters["clean"]["kept"] = 8
     assert reconcile(counters)["balanced"] is False
+
+
+def test_reconcile_catches_candidate_pairs_lost_between_lsh_and_verification() -> None:
+    # every document count adds up, yet copies would go unflagged: the run must not pass as balanced
+    counters = {
+        "read": {"seen": 10, "kept": 10},
+        "clean": {"seen": 10, "kept": 10},
+        "lsh": {"candidate_pairs": 7},
+        "verify": {"seen": 6, "kept": 4, "dropped:below_threshold": 2},
+        "write": {"documents": 10},
+    }
+    rec = reconcile(counters)
+    assert rec["stages_balanced"]["verify"] is True and rec["stages_balanced"]["candidate_pairs"] is False
+    assert rec["balanced"] is False
+    counters["verify"] = {"seen": 7, "kept": 5, "dropped:below_threshold": 2}
+    assert reconcile(counters)["balanced"] is True
