@@ -139,6 +139,11 @@ class _SelectFn(beam.DoFn):
         yield from chosen
 
 
+def _by_documents(item: tuple[str, int]) -> tuple[int, str]:
+    line, n = item
+    return n, line
+
+
 def _line_counts(item: tuple[tuple[str, str], int]) -> tuple[str, tuple[str, int]]:
     (source, line), n = item
     return source, (line, n)
@@ -170,7 +175,7 @@ class LearnBoilerplate(beam.PTransform):
             raise ValueError("max_line_chars must be 1 or more")
         self._count = _CountLinesFn(max_line_chars)
         self._select = _SelectFn(min_docs=min_docs, min_share=min_share, max_lines=max_lines_per_source)
-        self._min_docs = min_docs
+        self._min_docs, self._max_lines = min_docs, max_lines_per_source
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         min_docs = self._min_docs
@@ -185,6 +190,11 @@ class LearnBoilerplate(beam.PTransform):
             | "DocsPerLine" >> beam.CombinePerKey(sum)
             | "MinDocs" >> beam.Filter(lambda kv: kv[1] >= min_docs)
             | "BySource" >> beam.Map(_line_counts)
+            # A source's most frequent lines, by (documents, line), in a combiner: what reaches the join is at
+            # most max_lines a source, whatever the variety of its lines. Selecting by share afterwards gives
+            # the same lines as before it (the share bound is a bound on the same count).
+            | "TopLinesPerSource" >> beam.combiners.Top.PerKey(self._max_lines, key=_by_documents)
+            | "Unlist" >> beam.FlatMapTuple(lambda source, top: ((source, item) for item in top))
         )
         return (
             {"docs": docs, "lines": lines}

@@ -23,16 +23,16 @@ SHUFFLES = {
     "Read/Spread": "Reshuffle: random keys; each record once",
     "LearnTemplates/DocsPerSource": "combine per source: one running sum a key",
     "LearnTemplates/DocsPerLine": "combine per (source, line): one running sum a key",
-    "LearnTemplates/JoinSource": "CoGBK per source: the source's distinct lines in >= template_min_docs of its "
-    "documents (materialized as a list): grows with a source's line variety, not bounded by template_max_lines",
+    "LearnTemplates/TopLinesPerSource": "combine per source: a heap of template_max_lines (documents, line)",
+    "LearnTemplates/JoinSource": "CoGBK per source: its document count and at most template_max_lines lines",
     "Clean/GroupTemplates": "per source: at most template_max_lines lines",
     "UniqueIds/GroupById": "per id: the records sharing one id (normally 1)",
     "Dedup/ExactGroups/GroupByContent": "per content hash: the exact copies of one text (sketches, sorted in memory)",
     "Dedup/CandidatePairs/GroupByBand": "per band key: the documents sharing a band (ids; buckets over "
     "all_pairs_limit become a star, iterated, not listed)",
     "Dedup/CandidatePairs/DistinctPairs/Group": "combine per pair: constant",
-    "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its sketch and its candidate partners (a star head: its bucket)",
-    "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its sketch and the sketches of its candidates with smaller ids",
+    "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its probe and its candidate partners (a star head: its bucket)",
+    "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its probe and the probes of its candidates with smaller ids",
     "Dedup/Cluster/GroupByNode": "per document: its verified edges",
     "Dedup/Cluster/Round{k}GroupOffers": "CoGBK per document: its state and its neighbours' offers",
     "Dedup/Cluster/Round{k}GroupGone": "CoGBK per document: its state and its decided neighbours",
@@ -48,7 +48,12 @@ SIDE_INPUTS = {
     "Write*/WriteImpl/PreFinalize": "AsIter: the temporary file names (one per bundle or shard)",
     "Write*/WriteImpl/FinalizeWrite": "AsIter: the temporary file names (one per bundle or shard)",
 }
-SUFFIXES = ("/CoGroupByKeyImpl/GroupByKey", "/ReshufflePerKey/GroupByKey", "/GroupByKey")
+SUFFIXES = (
+    "/CoGroupByKeyImpl/GroupByKey",
+    "/ReshufflePerKey/GroupByKey",
+    "/CombinePerKey(TopCombineFn)/GroupByKey",
+    "/GroupByKey",
+)
 
 
 def normalize(label: str) -> str:
