@@ -120,7 +120,7 @@ def document_source(row: dict[str, Any]) -> str:
 class FunnelStep:
     label: str
     count: int
-    kind: str  # "total" | "rejected" | "documents" | "duplicate" | "unique"
+    kind: str  # "total" | "rejected" | "skipped" | "documents" | "duplicate" | "unique"
     indent: int = 0
 
 
@@ -132,6 +132,10 @@ def funnel(summary: dict[str, Any]) -> list[FunnelStep]:
     steps.append(FunnelStep("rejected", rec["rejected"], "rejected"))
     for reason, n in sorted(rec["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0])):
         steps.append(FunnelStep(reason, n, "rejected", indent=1))
+    if rec.get("skipped"):  # WARC records that are no article: counted, not written
+        steps.append(FunnelStep("skipped (not articles)", rec["skipped"], "skipped"))
+        for reason, n in sorted(rec.get("skipped_by_reason", {}).items(), key=lambda kv: (-kv[1], kv[0])):
+            steps.append(FunnelStep(reason, n, "skipped", indent=1))
     steps += [
         FunnelStep("documents", dd["documents"], "documents"),
         FunnelStep("exact duplicates", dd["exact_duplicates"], "duplicate", indent=1),
@@ -484,6 +488,7 @@ def _empty_svg(plot_id: str, message: str, width: int = 640, height: int = 80) -
 COLORS = {
     "total": "#4c6a92",
     "rejected": "#c0504d",
+    "skipped": "#9a9a9a",
     "documents": "#4c6a92",
     "duplicate": "#e0a030",
     "unique": "#5a9a5a",
@@ -793,7 +798,8 @@ def render_html(data: ReportData) -> str:
         + "</div><div>"
         + _table("table-funnel", ["step", "records", "of read"], funnel_rows)
         + f"<p>Counts {balanced}: records read {rec['records_read']} = documents written {rec['documents_written']}"
-        f" + duplicates dropped {rec['duplicates_dropped']} + rejected {rec['rejected']}.</p></div></div></section>"
+        f" + duplicates dropped {rec['duplicates_dropped']} + rejected {rec['rejected']}"
+        f" + skipped {rec.get('skipped', 0)}.</p></div></div></section>"
     )
 
     stage_table = _table(

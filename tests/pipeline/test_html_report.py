@@ -20,6 +20,7 @@ from pipeline.html_report import (
     OTHER_SOURCES,
     SIM_BINS,
     collect,
+    funnel,
     render_html,
     syndication_matrix,
     word_diff,
@@ -389,3 +390,26 @@ def test_render_html_of_an_empty_run_has_every_section(tmp_path: Path) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in page
     assert "No clusters in this run." in page and "nothing to show in this run" in page
+
+
+def test_funnel_shows_skipped_warc_records_so_the_steps_add_up() -> None:
+    summary = {
+        "reconciliation": {
+            "records_read": 19,
+            "rejected": 0,
+            "rejected_by_reason": {},
+            "skipped": 14,
+            "skipped_by_reason": {"warc_request": 8, "http_status": 2, "not_html": 1, "warc_revisit": 3},
+        },
+        "dedup": {
+            "documents": 5,
+            "exact_duplicates": 0,
+            "near_duplicates": 1,
+            "contained_duplicates": 0,
+            "originals": 4,
+        },
+    }
+    steps = {st.label: st for st in funnel(summary)}
+    assert steps["skipped (not articles)"].count == 14 and steps["warc_request"].indent == 1
+    top = [st for st in funnel(summary) if st.indent == 0 and st.kind != "total"]
+    assert sum(st.count for st in top if st.kind in ("rejected", "skipped", "documents")) == 19
