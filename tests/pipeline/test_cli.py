@@ -267,3 +267,19 @@ def test_reconcile_catches_candidate_pairs_lost_between_lsh_and_verification() -
     assert rec["balanced"] is False
     counters["verify"] = {"seen": 7, "kept": 5, "dropped:below_threshold": 2}
     assert reconcile(counters)["balanced"] is True
+
+
+def test_the_local_runner_streams_shuffles_to_workers_without_a_flush_timer() -> None:
+    # Beam's timer-flushed stream can drop bytes written between its send and its clear (see make_runner)
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+    from apache_beam.runners.worker.data_plane import (
+        ClosableOutputStream,
+        TimeBasedBufferingClosableOutputStream,
+    )
+
+    from pipeline.cli import make_runner
+
+    make_runner(load_job(DEMO))
+    assert worker_handlers.DATA_BUFFER_TIME_LIMIT_MS == 0
+    stream = ClosableOutputStream.create(None, lambda data: None, worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
+    assert not isinstance(stream, TimeBasedBufferingClosableOutputStream)
