@@ -1,4 +1,4 @@
-"""Job-file validation: every committed config loads, and each kind of mistake names its key."""
+"""Job-file validation: each kind of mistake names its key (every committed job file: test_configs.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ import pytest
 
 from pipeline.config import Job, JobError, load_job, parse_job
 
-REPO = Path(__file__).resolve().parents[2]
 MINIMAL = {"inputs": [{"path": "data/sample/crawl"}], "output": {"path": "out/x"}}
 
 
 def _with(**sections: object) -> dict[str, object]:
     return {**MINIMAL, **sections}
-
-
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
-def test_every_committed_config_is_valid(path: Path) -> None:
-    job = load_job(path)
-    bands, rows = job.dedup.resolved_bands_rows()
-    assert bands * rows <= job.dedup.num_perm
 
 
 def test_defaults_fill_every_section() -> None:
