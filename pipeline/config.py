@@ -7,16 +7,17 @@ Each section maps onto one stage's keyword arguments with the same names (``dedu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from transforms import cluster
 from transforms.extract import check_rule_names
 from transforms.lsh import choose_bands_rows
 
 PolicyKey = Literal["earliest", "wire_first", "source_priority", "longest"]
-DEFAULT_ORDER: tuple[PolicyKey, ...] = ("earliest", "wire_first", "source_priority", "longest")
+DEFAULT_ORDER = cast(tuple[PolicyKey, ...], cluster.DEFAULT_ORDER)
 
 
 class _Section(BaseModel):

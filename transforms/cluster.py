@@ -36,6 +36,7 @@ from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
+DEFAULT_ORDER = POLICY_KEYS  # every key, in this order, then the id
 
 # The sites of news agencies (registered domains): a story served by its agency is the original that outlets
 # copy, and every copy is closest to it (each outlet edits the wire text in its own way).

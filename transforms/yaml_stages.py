@@ -32,6 +32,7 @@ from apache_beam.typehints.row_type import RowTypeConstraint
 
 from transforms.boilerplate import LearnBoilerplate, TemplateLine
 from transforms.clean import CleanRecords
+from transforms.cluster import DEFAULT_ORDER
 from transforms.dedup import FlagDuplicates, KeepUniqueIds
 from transforms.lsh import choose_bands_rows
 from transforms.read import FORMATS, InputSpec, ReadDumps
@@ -279,9 +280,7 @@ class DedupNews(beam.PTransform):
             rows=rows,
             all_pairs_limit=all_pairs_limit,
             cluster_rounds=cluster_rounds,
-            canonical_order=tuple(
-                canonical_order or ("earliest", "wire_first", "source_priority", "longest")
-            ),
+            canonical_order=tuple(canonical_order or DEFAULT_ORDER),
             source_priority=tuple(source_priority or ()),
         )
 
