@@ -61,9 +61,10 @@ def _job_from_args(args: argparse.Namespace) -> Job:
     return load_job(args.job, overrides)
 
 
-def check_inputs(job: Job) -> list[str]:
-    """Problems with the inputs that are cheaper to report now than after the pipeline starts."""
-    problems = []
+def list_inputs(job: Job) -> tuple[list[str], int]:
+    """Problems with the inputs that are cheaper to report now than after the pipeline starts, and the number
+    of files the inputs match (listed once: on a bucket a listing is a request per page of names)."""
+    problems, total = [], 0
     for i, spec in enumerate(job.inputs):
         try:
             n = count_matches(spec.path)
@@ -72,7 +73,8 @@ def check_inputs(job: Job) -> list[str]:
             continue
         if n == 0:
             problems.append(f"inputs[{i}].path: {spec.path!r} matches no file")
-    return problems
+        total += n
+    return problems, total
 
 
 def _worker_log(job: Job) -> str | None:
@@ -158,9 +160,11 @@ def run_job(
     *,
     verbose: bool = False,
     printer: ProgressPrinter | None = None,
+    files_total: int | None = None,
 ) -> dict[str, Any]:
     """Run a job to completion and write its ``summary.json`` and ``report.html``; returns the summary. A
-    ``printer`` shows progress while it runs (live counts on the local runner)."""
+    ``printer`` shows progress while it runs (live counts on the local runner), against ``files_total`` input
+    files when the caller has listed them."""
     clear_outputs(job.output.path)
     bands, rows = job.dedup.resolved_bands_rows()
     started = datetime.now(timezone.utc)
@@ -169,8 +173,9 @@ def run_job(
     if printer is not None:
         live = printer.live and job.runner.name == "DirectRunner"
         tracker = ProgressTracker(printer.update) if live else None
-        files = sum(count_matches(spec.path) for spec in job.inputs)
-        printer.start(job=job.name, runner=job.runner.name, files_total=files, live=live)
+        if files_total is None:
+            files_total = list_inputs(job)[1]
+        printer.start(job=job.name, runner=job.runner.name, files_total=files_total, live=live)
     p = beam.Pipeline(
         runner=make_runner(job, verbose=verbose, tracker=tracker),
         options=pipeline_options(job, beam_args or [], verbose=verbose),
@@ -210,12 +215,12 @@ def run_job(
 
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     job = _job_from_args(args)
-    problems = check_inputs(job)
+    problems, files_total = list_inputs(job)
     if problems:
         print("job cannot run:\n" + "\n".join(problems), file=sys.stderr)
         return EXIT_BAD_JOB
     printer = ProgressPrinter(log_format=args.log_format, quiet=args.quiet)
-    summary = run_job(job, beam_args, verbose=args.verbose, printer=printer)
+    summary = run_job(job, beam_args, verbose=args.verbose, printer=printer, files_total=files_total)
     printer.finish(summary, render_summary(summary))
     if not summary["reconciliation"]["balanced"]:
         print(
@@ -247,7 +252,7 @@ def cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     )
     print("  similarity  " + "  ".join(lsh["s_curve"]))
     print("  P(cand.)    " + "  ".join(f"{p:.2f}" for p in lsh["s_curve"].values()))
-    problems = check_inputs(job)
+    problems, _ = list_inputs(job)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     if beam_args:
