@@ -25,14 +25,14 @@ Figures, all computed from counts (no loop over pairs of documents):
 from __future__ import annotations
 
 import argparse
-import glob
 import json
-import os
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
+
+from pipeline.report import iter_rows, part_paths
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 G = TypeVar("G", bound=Hashable)
@@ -148,44 +148,25 @@ def load_gold(path: str) -> dict[str, Any]:
     return gold
 
 
-def _document_parts(run_dir: str) -> list[str]:
-    base = os.path.join(run_dir, "documents")
-    return sorted(
-        glob.glob(os.path.join(base, "part-*.jsonl")) + glob.glob(os.path.join(base, "part-*.parquet"))
-    )
-
-
-def _rows(path: str) -> Iterator[dict[str, Any]]:
-    if path.endswith(".parquet"):
-        import pyarrow.parquet as pq
-
-        columns = ["url", "id", "cluster_id", "duplicate_of", "dup_type", "similarity"]
-        yield from pq.read_table(path, columns=columns).to_pylist()
-        return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+RUN_COLUMNS = ["url", "id", "cluster_id", "duplicate_of", "dup_type", "similarity"]
 
 
 def load_run(run_dir: str) -> list[RunDoc]:
     """The documents a run wrote (``documents/part-*.jsonl`` or ``.parquet``)."""
-    parts = _document_parts(run_dir)
-    if not parts:
+    if not part_paths(run_dir, "documents"):
         raise FileNotFoundError(f"no documents/part-*.jsonl or .parquet under {run_dir}")
     docs = []
-    for part in parts:
-        for row in _rows(part):
-            docs.append(
-                RunDoc(
-                    url=row.get("url") or "",
-                    id=str(row["id"]),
-                    cluster_id=str(row.get("cluster_id") or row["id"]),
-                    duplicate_of=row.get("duplicate_of"),
-                    dup_type=row.get("dup_type"),
-                    similarity=row.get("similarity"),
-                )
+    for row in iter_rows(run_dir, "documents", RUN_COLUMNS):
+        docs.append(
+            RunDoc(
+                url=row.get("url") or "",
+                id=str(row["id"]),
+                cluster_id=str(row.get("cluster_id") or row["id"]),
+                duplicate_of=row.get("duplicate_of"),
+                dup_type=row.get("dup_type"),
+                similarity=row.get("similarity"),
             )
+        )
     return docs
 
 

@@ -27,7 +27,7 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import DedupConfig, JobError, load_job
 from pipeline.progress import stage_rows
+from pipeline.report import iter_rows
 from transforms.lsh import candidate_probability
 from transforms.normalize import hashing_form, registered_domain
 from transforms.shingles import containment, jaccard, shingle_hashes
@@ -71,30 +72,6 @@ PASS2_COLUMNS = [*PASS1_COLUMNS, "title", "published", "origin", "credit", "text
 # ---------------------------------------------------------------------------------------------------------------
 # Reading the outputs (local paths or any Beam filesystem)
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def part_paths(base: str, name: str) -> list[str]:
-    """The shards of one output folder (``documents``, ``clusters``, ``rejected``), sorted."""
-    result = FileSystems.match([f"{base.rstrip('/')}/{name}/part-*"])[0]
-    return sorted(m.path for m in result.metadata_list)
-
-
-def iter_rows(base: str, name: str, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Records of one output, streamed: JSON Lines line by line, Parquet (documents) batch by batch."""
-    for path in part_paths(base, name):
-        if path.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            with FileSystems.open(path) as fh:
-                parquet = pq.ParquetFile(fh)
-                wanted = [c for c in columns if c in parquet.schema_arrow.names] if columns else None
-                for batch in parquet.iter_batches(batch_size=2048, columns=wanted):
-                    yield from batch.to_pylist()
-            continue
-        with FileSystems.open(path) as fh:
-            while line := fh.readline():
-                if line.strip():
-                    yield json.loads(line)
 
 
 def read_summary(base: str) -> dict[str, Any]:

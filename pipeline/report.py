@@ -3,8 +3,12 @@ file), the rejected-share check, and its text rendering."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
 
 from transforms.lsh import candidate_probability, similarity_at
 from transforms.read import FILE_NAMESPACE
@@ -211,3 +215,27 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append("outputs:")
     lines += [f"  {name:<12} {path}" for name, path in summary["outputs"].items()]
     return "\n".join(lines)
+
+
+def part_paths(base: str, name: str) -> list[str]:
+    """The shards of one output folder (``documents``, ``clusters``, ``rejected``), sorted."""
+    result = FileSystems.match([f"{base.rstrip('/')}/{name}/part-*"])[0]
+    return sorted(m.path for m in result.metadata_list)
+
+
+def iter_rows(base: str, name: str, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Records of one output, streamed: JSON Lines line by line, Parquet (documents) batch by batch."""
+    for path in part_paths(base, name):
+        if path.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            with FileSystems.open(path) as fh:
+                parquet = pq.ParquetFile(fh)
+                wanted = [c for c in columns if c in parquet.schema_arrow.names] if columns else None
+                for batch in parquet.iter_batches(batch_size=2048, columns=wanted):
+                    yield from batch.to_pylist()
+            continue
+        with FileSystems.open(path) as fh:
+            while line := fh.readline():
+                if line.strip():
+                    yield json.loads(line)
