@@ -985,6 +985,7 @@ def _is_title(line: _Line) -> bool:
 # The parser.
 class _Region(NamedTuple):
     marker: str | None  # the strong rule of the line that opens the region (None: the page's start)
+    start: int  # index of the line that opens it (its marker line; 0 for the page's start)
     prose: tuple[int, ...]  # its anchor (prose) lines
     chars: int
 
@@ -1002,21 +1003,21 @@ def _regions(lines: Sequence[_Line], level: int, max_gap: int | None) -> list[_R
     regions: list[_Region] = []
     marker: str | None = None
     prose: list[int] = []
-    chars = gap = 0
+    chars = gap = start = 0
     for i, line in enumerate(lines):
         if line.rule in _STRONG_RULES:
-            regions.append(_Region(marker, tuple(prose), chars))
-            marker, prose, chars, gap = line.rule, [], 0, 0
+            regions.append(_Region(marker, start, tuple(prose), chars))
+            marker, start, prose, chars, gap = line.rule, i, [], 0, 0
         elif line.prose and line.prose <= level:
             if max_gap is not None and prose and gap > max_gap:
-                regions.append(_Region(marker, tuple(prose), chars))
-                marker, prose, chars = "gap", [], 0
+                regions.append(_Region(marker, start, tuple(prose), chars))
+                marker, start, prose, chars = "gap", i, [], 0
             prose.append(i)
             chars += len(line.text)
             gap = 0
         elif line.text:
             gap += 1
-    regions.append(_Region(marker, tuple(prose), chars))
+    regions.append(_Region(marker, start, tuple(prose), chars))
     return regions
 
 
@@ -1044,6 +1045,20 @@ def _choose_span(
     characters it holds."""
     regions = _regions(lines, level, max_gap)
     best = max(range(len(regions)), key=lambda k: regions[k].chars)
+    if best and regions[best].marker in LIST_HEADER_RULES:
+        # A box of links never outweighs the story it follows: a story that is only a table of figures has no
+        # prose, but its dateline ("FORT WORTH, Texas (The Continental Post) - Shr 71 cts vs 49 cts") says where
+        # it starts; its rows then join it as wrapped neighbours.
+        opener = next(
+            (
+                i
+                for i in range(regions[best - 1].start, regions[best].start)
+                if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)
+            ),
+            None,
+        )
+        if opener is not None:
+            return (opener, opener), len(lines[opener].text)
     if not regions[best].chars:
         return None, 0
     lo = hi = best
@@ -1053,6 +1068,15 @@ def _choose_span(
         lo -= 1
     chars = sum(region.chars for region in regions[lo : hi + 1])
     return (regions[lo].prose[0], regions[hi].prose[-1]), chars
+
+
+# A dateline under any name, opening a paragraph: an outlet re-running a wire story puts its own name where the
+# agency's was ("FORT WORTH, Texas (The Continental Post) - ..."). The place is in capitals.
+_ANY_DATELINE = re.compile(
+    r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.'’ -]{1,30}?)?"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
+    r"\s*\([A-Z][\w.&'’ -]{0,40}?\)\s*(?:--|—|–|-|:)\s*\S"
+)
 
 
 def _opens_story(text: str) -> bool:
@@ -1135,8 +1159,19 @@ def parse_text_dump(
             break
     after = [i for i in present if i > end]
     after.reverse()
-    while after and _extends_body(lines[after[-1]], True, wrapped and after[-1] == end + 1):
-        end = after.pop()
+    while after:
+        # A promotion or advert line inside a table ("READ MORE: ...") is stepped over: the rows after it are
+        # still the story's (the line itself is dropped as chrome below).
+        k = len(after) - 1
+        while k > 0 and lines[after[k]].rule is not None and lines[after[k]].rule not in _STRONG_RULES:
+            k -= 1
+        neighbour = wrapped and after[k] == (after[k + 1] if k + 1 < len(after) else end) + 1
+        if k < len(after) - 1 and not (neighbour and _extends_body(lines[after[k]], True, True)):
+            break
+        if not _extends_body(lines[after[k]], True, neighbour):
+            break
+        end = after[k]
+        del after[k:]
     after.reverse()
 
     metas: list[tuple[int, _Meta]] = []

@@ -512,6 +512,35 @@ def test_hard_wrapped_story_keeps_wrapped_lines_and_table_rows() -> None:
     ]
 
 
+# An outlet's copy of a wire earnings table: no prose at all, the outlet's name in the dateline, a promotion line
+# inside the table, and a box of headline links below (found in the syndication benchmark: the links were taken
+# for the article and the table dropped).
+TABLE_COPY = """Home > Business > News
+Markets: Year Loss
+Published: March 26, 1987 7:32 AM
+Share | Print | Email
+SEATTLE (The Continental Post) - Shr loss 1.44 dlrs vs loss 1.50 dlrs
+READ MORE: Markets: Gunnar Gold in Venture Agreement
+Net loss 10.1 mln vs loss 8,866,000
+Related stories:
+Markets: Gunnar Gold in Venture Agreement
+World Oil Demand Likely to Increase, Subroto says
+Bankamerica says It Will Make Debt Offer
+Copyright 1987 The Continental Post. All rights reserved.
+"""
+
+
+def test_table_story_under_an_outlet_dateline_beats_a_box_of_links() -> None:
+    result = parse_text_dump(TABLE_COPY)
+    assert _body_lines(result) == [
+        "SEATTLE (The Continental Post) - Shr loss 1.44 dlrs vs loss 1.50 dlrs",
+        "Net loss 10.1 mln vs loss 8,866,000",
+    ]
+    assert result.title == "Markets: Year Loss"
+    assert ("read_more", "READ MORE: Markets: Gunnar Gold in Venture Agreement") in result.dropped
+    assert ("footer_block", "Bankamerica says It Will Make Debt Offer") in result.dropped
+
+
 REUTERS = Path(__file__).parents[2].parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
 
 
