@@ -1046,19 +1046,21 @@ def _choose_span(
     regions = _regions(lines, level, max_gap)
     best = max(range(len(regions)), key=lambda k: regions[k].chars)
     if best and regions[best].marker in LIST_HEADER_RULES:
-        # A box of links never outweighs the story it follows: a story that is only a table of figures has no
-        # prose, but its dateline ("FORT WORTH, Texas (The Continental Post) - Shr 71 cts vs 49 cts") says where
-        # it starts; its rows then join it as wrapped neighbours.
+        # A box of links never outweighs the story above it: a story that is only a table of figures has little
+        # or no prose, but its dateline ("FORT WORTH, Texas (The Continental Post) - Shr 71 cts vs 49 cts") says
+        # where it starts; its rows then join it as wrapped neighbours.
         opener = next(
             (
                 i
-                for i in range(regions[best - 1].start, regions[best].start)
+                for i in range(regions[best].start - 1, -1, -1)
                 if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)
             ),
             None,
         )
         if opener is not None:
-            return (opener, opener), len(lines[opener].text)
+            own = [r for r in regions if r.start <= opener][-1]
+            last = max([opener, *(i for i in own.prose if i > opener)])
+            return (opener, last), sum(len(lines[i].text) for i in own.prose if i >= opener)
     if not regions[best].chars:
         return None, 0
     lo = hi = best
@@ -1144,16 +1146,29 @@ def parse_text_dump(
         return _result(lines, present, decision, None, None, site)
 
     start, end = span
+    # A headline and byline run into a hard-wrapped story with no blank line between are one paragraph with it;
+    # the story starts at its dateline when only short, sentence-less lines come before that.
+    opener = next(
+        (i for i in range(start, end + 1) if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)),
+        None,
+    )
+    if opener is not None and all(
+        lines[i].words <= _MAX_TITLE_WORDS and not _ends_sentence(lines[i].text)
+        for i in range(start, opener)
+        if lines[i].text
+    ):
+        start = opener
     before = [i for i in present if i < start]
     while before and _extends_body(lines[before[-1]], False, wrapped and before[-1] == start - 1):
         start = before.pop()
-    # A wire dateline opens the story: the lines between it and the prose (the rows of an earnings table) are
-    # article text, unless a footer marker or another headline-like break stands between.
+    # A dateline opens the story (a wire's, or an outlet's own name in a re-run wire story): the lines between it
+    # and the prose (the rows of an earnings table) are article text, unless a footer marker or another
+    # headline-like break stands between.
     for k in range(len(before) - 1, max(-1, len(before) - 1 - _MAX_DATELINE_LEAD), -1):
         line = lines[before[k]]
         if line.rule in _STRONG_RULES:
             break
-        if line.rule is None and _opens_story(line.text):
+        if line.rule is None and (_opens_story(line.text) or _ANY_DATELINE.match(line.text)):
             start = before[k]
             before = before[:k]
             break

@@ -541,6 +541,23 @@ def test_table_story_under_an_outlet_dateline_beats_a_box_of_links() -> None:
     assert ("footer_block", "Bankamerica says It Will Make Debt Offer") in result.dropped
 
 
+def test_headline_and_byline_run_into_a_wrapped_table_story_stay_out_of_the_body() -> None:
+    text = """Home | Politics | Business | Nation | Opinion | Subscribe
+Pegasus Gold Inc third quarter Dec 31 Net
+By Staff and wire reports | March 6, 1987 1:27 PM
+VANCOUVER, British Columbia (Capital Gazette Online) - Shr profit 20 cts vs loss two cts
+Net profit 2,665,000 vs loss 202,000
+Revs 12,141,000 vs 5,993,000
+Comments (0)
+Most popular
+Audio/video Affiliates to Purchase Shares
+Allegheny Int'l to Close Three Plants
+"""
+    result = parse_text_dump(text)
+    assert _body_lines(result) == _lines(text)[3:6]
+    assert (result.title, result.published) == ("Pegasus Gold Inc third quarter Dec 31 Net", "1987-03-06T13:27")
+
+
 REUTERS = Path(__file__).parents[2].parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
 
 
