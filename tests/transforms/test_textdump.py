@@ -555,7 +555,10 @@ Allegheny Int'l to Close Three Plants
 """
     result = parse_text_dump(text)
     assert _body_lines(result) == _lines(text)[3:6]
-    assert (result.title, result.published) == ("Pegasus Gold Inc third quarter Dec 31 Net", "1987-03-06T13:27")
+    assert (result.title, result.published) == (
+        "Pegasus Gold Inc third quarter Dec 31 Net",
+        "1987-03-06T13:27",
+    )
 
 
 REUTERS = Path(__file__).parents[2].parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
