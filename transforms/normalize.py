@@ -114,13 +114,50 @@ def display_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# House style: a wire story re-run by an outlet has its abbreviations spelled out, or the other way round
+# (Reuters' "Shr 12 cts vs 10 cts", "5 pct", "3 mln dlrs" against "Share 12 cents versus 10 cents", "5 per cent",
+# "5%", "3 million dollars"). Both spellings fold to one word in the hashing form, so the copy's shingles stay the
+# story's. Whole words only, after casefolding and punctuation folding ("U.S." is "u s" there).
+HOUSE_STYLE = {
+    "percent": "pct",
+    "per cent": "pct",
+    "%": "pct",
+    "million": "mln",
+    "billion": "bln",
+    "dollars": "dlrs",
+    "dollar": "dlr",
+    "cents": "cts",
+    "versus": "vs",
+    "share": "shr",
+    "shares": "shrs",
+    "revenues": "revs",
+    "revenue": "revs",
+    "quarter": "qtr",
+    "corporation": "corp",
+    "incorporated": "inc",
+    "company": "co",
+    "sterling": "stg",
+    "u s": "us",
+    "u k": "uk",
+    "britain": "uk",
+}
+_PERCENT_SIGN = re.compile(r"%")
+_HOUSE_STYLE = re.compile(
+    r"\b(?:"
+    + "|".join(sorted((re.escape(k) for k in HOUSE_STYLE if k != "%"), key=len, reverse=True))
+    + r")\b"
+)
+
+
 def hashing_form(text: str) -> str:
-    """The form used for duplicate keys: NFKC, casefold, punctuation folded to spaces, whitespace collapsed.
+    """The form used for duplicate keys: NFKC, casefold, punctuation folded to spaces, whitespace collapsed, and
+    house-style spellings folded to one (``HOUSE_STYLE``: "per cent", "percent" and "%" are all "pct").
 
     Digits stay digits: "Shr 12 cts" and "Shr 10 cts" must hash apart.
     """
     text = unicodedata.normalize("NFKC", _SURROGATES.sub("\ufffd", text).translate(_INVISIBLE)).casefold()
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    text = " ".join(_NON_WORD.sub(" ", _PERCENT_SIGN.sub(" pct ", text)).split())
+    return _HOUSE_STYLE.sub(lambda m: HOUSE_STYLE[m.group()], text)
 
 
 def normalize_published(value: str) -> str:
