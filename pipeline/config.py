@@ -120,7 +120,13 @@ class DedupConfig(_Section):
     containment_threshold: float = Field(
         0.7, ge=0, le=1, description="share of the shorter text inside the longer for an excerpt (0: off)"
     )
-    min_contained: int = Field(25, ge=1, description="shingles an excerpt needs at least")
+    min_contained: int = Field(15, ge=1, description="shingles an excerpt or a passage needs at least")
+    passage_threshold: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="share of a story a round-up must carry, with its opening, to be its copy (0: off)",
+    )
     figure_agreement: float = Field(
         0.6, ge=0, le=1, description="share of figures (numbers) two copies must share (0: no check)"
     )

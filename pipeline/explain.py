@@ -17,8 +17,23 @@ import numpy as np
 
 from pipeline.config import DedupConfig, Job, JobError
 from transforms.clean import clean_record, make_settings
-from transforms.lsh import band_keys, candidate_probability, figures_agree, verify
-from transforms.minhash import estimated_jaccard, minhash_template, settings_fingerprint, signature
+from transforms.lsh import (
+    PASSAGE_LEDE_CONTAINMENT,
+    band_keys,
+    candidate_probability,
+    figures_agree,
+    lede_figures_carried,
+    passage,
+    verify,
+)
+from transforms.minhash import (
+    estimated_jaccard,
+    lede_form,
+    minhash_template,
+    section_ledes,
+    settings_fingerprint,
+    signature,
+)
 from transforms.normalize import display_text, figures, hashing_form
 from transforms.read import detect_format, parse_file_record
 from transforms.records import Document, Rejected, content_hash
@@ -106,6 +121,28 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
             lede_b=figures(b.text, lede_only=True),
         ),
     }
+    carried = passage(
+        sh_a,
+        sh_b,
+        shingle_hashes(lede_form(a.hash_text, dedup.shingle_unit), unit=dedup.shingle_unit, **kw),
+        shingle_hashes(lede_form(b.hash_text, dedup.shingle_unit), unit=dedup.shingle_unit, **kw),
+        items_a=len(section_ledes(a.text)),
+        items_b=len(section_ledes(b.text)),
+        passage_threshold=dedup.passage_threshold,
+        lede_containment=PASSAGE_LEDE_CONTAINMENT,
+        min_contained=dedup.min_contained,
+    )
+    if carried is not None:
+        story, carrier = (a, b) if carried[1] == 0 else (b, a)
+        out["passage"] = {
+            "story": "ab"[carried[1]],
+            "share": round(carried[0], 4),
+            "figures_carried": lede_figures_carried(
+                figures(story.text, lede_only=True),
+                figures(carrier.text),
+                min_agreement=dedup.figure_agreement,
+            ),
+        }
     if all(in_lsh):
         template = minhash_template(dedup.num_perm, dedup.seed)
         fp = settings_fingerprint(
@@ -146,6 +183,18 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
         f"they share {fig['shared_bands']} of {fig['settings']['bands']} LSH bands "
         f"(chance of at least one at their similarity: {fig['candidate_probability']:.0%})"
     )
+    if found is None and fig.get("passage"):
+        p = fig["passage"]
+        story, carrier = p["story"], "b" if p["story"] == "a" else "a"
+        if not p["figures_carried"]:
+            return "not flagged", (
+                f"{carrier} carries {story}'s opening ({p['share']:.0%} of {story}) but not its opening figures: "
+                "another story of the same template"
+            )
+        return "passage", (
+            f"{carrier} carries {story}'s opening and {p['share']:.0%} of its shingles "
+            f"(>= passage_threshold {dedup.passage_threshold}): a round-up or digest item; {lsh}"
+        )
     if found is None:
         return "not flagged", (
             f"Jaccard {fig['jaccard']:.3f} < threshold {dedup.threshold}, and neither is an excerpt of the other "

@@ -11,7 +11,8 @@ more than one node's neighbours):
 
 1. A node that outranks all its still-active neighbours is a **root** (a canonical). Roots offer themselves
    to their active neighbours; a node with offers joins the best-ranked root that offered. A container always
-   outranks its excerpt, so an excerpt or truncated copy (``contained``) never becomes its story's canonical.
+   outranks its excerpt, so an excerpt or truncated copy (``contained``) never becomes its story's canonical,
+   and a story always outranks a round-up carrying its opening (``passage``).
 2. Decided nodes (roots and joiners) tell their neighbours, who drop them from their active lists.
 
 On near edges alone every round decides at least the best-ranked active node of each connected component, so
@@ -32,7 +33,7 @@ from apache_beam.metrics import Metrics
 from transforms.lsh import Edge
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
+from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
@@ -167,7 +168,7 @@ class Node(NamedTuple):
 class Assignment(NamedTuple):
     root: str
     similarity: float | None  # to the root; None for a root itself
-    dup_type: str | None = None  # near | contained; None for a root
+    dup_type: str | None = None  # near | contained | passage; None for a root
 
 
 def beats(node: Node, n: Neighbor) -> bool:
@@ -338,6 +339,7 @@ def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> 
         near=sum(1 for _, v in members if v.dup_type == NEAR),
         contained=sum(1 for _, v in members if v.dup_type == CONTAINED),
         min_similarity=min(sims) if sims else 1.0,
+        passage=sum(1 for _, v in members if v.dup_type == PASSAGE),
     )
 
 

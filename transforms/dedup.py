@@ -138,8 +138,9 @@ class FlagDuplicates(beam.PTransform):
         rows: int,
         threshold: float = 0.5,
         containment_threshold: float = 0.7,
-        min_contained: int = 25,
+        min_contained: int = 15,
         figure_agreement: float = 0.6,
+        passage_threshold: float = 0.25,
         all_pairs_limit: int = 16,
         lede_bands: int = 10,
         lede_rows: int = 3,
@@ -176,6 +177,7 @@ class FlagDuplicates(beam.PTransform):
             containment_threshold=containment_threshold,
             min_contained=min_contained,
             figure_agreement=figure_agreement,
+            passage_threshold=passage_threshold,
         )
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)

@@ -19,7 +19,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, NEAR
+from transforms.records import CONTAINED, NEAR, PASSAGE
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -90,9 +90,11 @@ def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str,
 class Edge(NamedTuple):
     """A verified duplicate pair, with both ends' canonical ranks for clustering.
 
-    ``relation`` is ``near`` (Jaccard similarity at or above the threshold) or ``contained`` (one document's
-    shingles lie mostly inside the other's: an excerpt or a truncated copy); ``container`` names the containing
-    end of a ``contained`` pair, and ``similarity`` is then the containment.
+    ``relation`` is ``near`` (Jaccard similarity at or above the threshold), ``contained`` (one document's
+    shingles lie mostly inside the other's: an excerpt or a truncated copy) or ``passage`` (a round-up carrying
+    the other's opening); ``container`` names the end that must be the canonical: the containing end of a
+    ``contained`` pair (``similarity`` is then the containment), the story of a ``passage`` pair (``similarity``
+    the share of the story's shingles the round-up carries).
     """
 
     a: str
@@ -103,6 +105,9 @@ class Edge(NamedTuple):
     relation: str = NEAR
     container: str | None = None
 
+
+# How much of a story's lede a round-up item must carry (its dateline and a word or two may be the outlet's own).
+PASSAGE_LEDE_CONTAINMENT = 0.5
 
 # An excerpt is clearly shorter than its container: two texts of about the same length that overlap this much
 # are near duplicates (or not duplicates at a strict threshold), never an excerpt of each other.
@@ -126,6 +131,52 @@ def verify(
     if containment_threshold > 0 and excerpt and inter / smaller >= containment_threshold:
         return CONTAINED, inter / smaller, 0 if a.size >= b.size else 1
     return None
+
+
+def passage(
+    a: np.ndarray,
+    b: np.ndarray,
+    lede_a: np.ndarray,
+    lede_b: np.ndarray,
+    *,
+    items_a: int,
+    items_b: int,
+    passage_threshold: float,
+    lede_containment: float,
+    min_contained: int,
+) -> tuple[float, int] | None:
+    """Does one text carry the other's opening as a passage (a round-up item, a digest entry)? Returns the share
+    of the story's shingles found in the carrier and the story's side (0: ``a`` is the story), or None.
+
+    The carrier must be a round-up (``items_a``/``items_b``: items found under headlines of their own, see
+    ``minhash.section_ledes``; two versions of one earnings table are not a story and its digest). The story's
+    lede (``lede_a``/``lede_b``: its opening's shingle set) must lie at least ``lede_containment`` inside the
+    carrier, and at least ``passage_threshold`` of the story's shingles (``min_contained`` or more) with it: a
+    round-up runs the first part of each story, so a story that only shares a topic does not qualify.
+    ``passage_threshold`` 0 turns the relation off."""
+    if passage_threshold <= 0 or a.size == 0 or b.size == 0:
+        return None
+    inter = int(np.intersect1d(a, b, assume_unique=True).size)
+    if inter < min_contained:
+        return None
+    best: tuple[float, int] | None = None
+    for side, (story, lede, carrier, items) in enumerate(((a, lede_a, b, items_b), (b, lede_b, a, items_a))):
+        if items < 1 or lede.size == 0 or inter / story.size < passage_threshold:
+            continue
+        if np.intersect1d(lede, carrier, assume_unique=True).size / lede.size < lede_containment:
+            continue
+        if best is None or inter / story.size > best[0]:
+            best = (inter / story.size, side)
+    return best
+
+
+def lede_figures_carried(lede: tuple[str, ...], carrier: tuple[str, ...], *, min_agreement: float) -> bool:
+    """A passage states its story's opening figures: at least ``min_agreement`` of the lede's figures are in the
+    carrier's (a round-up states other stories' figures too, so only this direction is judged). Fewer than two
+    lede figures are not judged; ``min_agreement`` 0 turns the check off."""
+    if min_agreement <= 0 or len(lede) < 2:
+        return True
+    return len(set(lede).intersection(carrier)) / len(lede) >= min_agreement
 
 
 def _share(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
@@ -182,9 +233,22 @@ class _BandFn(beam.DoFn):
             if lede.size < self._lede_bands * self._lede_rows:
                 raise ValueError(f"lede signature of {lede.size} values cannot fill the lede bands")
             fp = sketch.fingerprint
-            for key in band_keys(
-                lede, bands=self._lede_bands, rows=self._lede_rows, fingerprint=fp, kind=b"L"
-            ):
+            keys = set(
+                band_keys(lede, bands=self._lede_bands, rows=self._lede_rows, fingerprint=fp, kind=b"L")
+            )
+            # The items of a round-up band like ledes: a story meets the round-up that carries its opening.
+            sections = np.frombuffer(sketch.section_values, dtype="<u8")
+            for k in range(0, sections.size, lede.size):
+                keys.update(
+                    band_keys(
+                        sections[k : k + lede.size],
+                        bands=self._lede_bands,
+                        rows=self._lede_rows,
+                        fingerprint=fp,
+                        kind=b"L",
+                    )
+                )
+            for key in sorted(keys):
                 yield key, sketch.id
 
 
@@ -270,11 +334,21 @@ class Probe(NamedTuple):
     shingles: bytes
     figures: tuple[str, ...]
     lede_figures: tuple[str, ...]
+    lede_shingles: bytes = b""
+    items: int = 0  # items of a round-up found in it (``minhash.section_ledes``): 0 for a single story
 
 
 def to_probe(sketch: Sketch) -> Probe:
+    items = len(sketch.section_values) // len(sketch.lede_values) if sketch.lede_values else 0
     return Probe(
-        sketch.id, sketch.fingerprint, sketch.rank, sketch.shingles, sketch.figures, sketch.lede_figures
+        sketch.id,
+        sketch.fingerprint,
+        sketch.rank,
+        sketch.shingles,
+        sketch.figures,
+        sketch.lede_figures,
+        sketch.lede_shingles,
+        items,
     )
 
 
@@ -288,18 +362,25 @@ def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str,
 
 class _VerifyFn(beam.DoFn):
     def __init__(
-        self, threshold: float, containment_threshold: float, min_contained: int, figure_agreement: float
+        self,
+        threshold: float,
+        containment_threshold: float,
+        min_contained: int,
+        figure_agreement: float,
+        passage_threshold: float = 0.0,
     ):
         self._threshold = threshold
         self._containment = containment_threshold
         self._min_contained = min_contained
         self._figures = figure_agreement
+        self._passage = passage_threshold
 
     def setup(self) -> None:
         self._seen = Metrics.counter(VERIFY, "seen")
         self._kept = Metrics.counter(VERIFY, "kept")
         self._near = Metrics.counter(VERIFY, "near")
         self._contained = Metrics.counter(VERIFY, "contained")
+        self._passages = Metrics.counter(VERIFY, "passage")
         self._low = Metrics.counter(VERIFY, "dropped:below_threshold")
         self._differ = Metrics.counter(VERIFY, "dropped:figures_differ")
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
@@ -323,7 +404,30 @@ class _VerifyFn(beam.DoFn):
                     min_contained=self._min_contained,
                 )
                 if found is None:
-                    self._low.inc()
+                    carried = passage(
+                        a,
+                        b,
+                        np.frombuffer(left.lede_shingles, dtype="<u8"),
+                        np.frombuffer(right.lede_shingles, dtype="<u8"),
+                        items_a=left.items,
+                        items_b=right.items,
+                        passage_threshold=self._passage,
+                        lede_containment=PASSAGE_LEDE_CONTAINMENT,
+                        min_contained=self._min_contained,
+                    )
+                    if carried is None:
+                        self._low.inc()
+                        continue
+                    share, side = carried
+                    story, carrier = (left, right) if side == 0 else (right, left)
+                    if not lede_figures_carried(
+                        story.lede_figures, carrier.figures, min_agreement=self._figures
+                    ):
+                        self._differ.inc()
+                        continue
+                    self._kept.inc()
+                    self._passages.inc()
+                    yield Edge(left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id)
                     continue
                 if not figures_agree(
                     left.figures,
@@ -350,18 +454,22 @@ class VerifyPairs(beam.PTransform):
     """``(PCollection[(a, b)], PCollection[Sketch]) -> PCollection[Edge]``: candidates verified on their exact
     shingle sets: Jaccard similarity at least ``threshold`` (near), or the smaller set at least
     ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
-    0 turns containment off), and stating the same figures (``figures_agree``). Two joins bring each pair both
-    sketches; nothing is held globally."""
+    0 turns containment off), and stating the same figures (``figures_agree``); or, with ``passage_threshold``,
+    one carrying the other's opening and that share of its shingles (``passage``: round-ups). Two joins bring
+    each pair both sketches; nothing is held globally."""
 
     def __init__(
         self,
         *,
         threshold: float,
         containment_threshold: float = 0.7,
-        min_contained: int = 25,
+        min_contained: int = 15,
         figure_agreement: float = 0.6,
+        passage_threshold: float = 0.0,
     ):
         super().__init__()
+        if not 0.0 <= passage_threshold <= 1.0:
+            raise ValueError("passage_threshold must be in [0, 1] (0 turns the passage relation off)")
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
         if not 0.0 <= containment_threshold <= 1.0:
@@ -370,7 +478,9 @@ class VerifyPairs(beam.PTransform):
             raise ValueError("min_contained must be at least 1")
         if not 0.0 <= figure_agreement <= 1.0:
             raise ValueError("figure_agreement must be in [0, 1] (0 turns the figures check off)")
-        self._fn = _VerifyFn(threshold, containment_threshold, min_contained, figure_agreement)
+        self._fn = _VerifyFn(
+            threshold, containment_threshold, min_contained, figure_agreement, passage_threshold
+        )
 
     def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         pairs, sketches = inputs

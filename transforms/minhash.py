@@ -16,7 +16,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
-from transforms.normalize import LEDE_WORDS, figures
+from transforms.normalize import LEDE_WORDS, figures, hashing_form
 from transforms.records import Document
 from transforms.shingles import UNITS, choose_unit, shingle_hashes, token_count
 
@@ -39,6 +39,12 @@ class Sketch(NamedTuple):
     figures: tuple[str, ...] = ()  # numbers and number words of the text (see normalize.figures)
     lede_figures: tuple[str, ...] = ()  # those of its first words
     lede_values: bytes = b""  # MinHash of the lede's shingles (lede bands: excerpts and trims share the lede)
+    # Lede MinHashes of the items of a round-up or digest (``section_ledes``), concatenated: a story whose opening
+    # is carried by such an item meets it in the lede bands.
+    section_values: bytes = b""
+    lede_shingles: bytes = (
+        b""  # sorted unique shingle hashes of the lede: is a story's opening inside a digest?
+    )
 
 
 def _identity(value: int) -> int:
@@ -76,6 +82,51 @@ def lede_form(hash_text: str, unit: str) -> str:
     return " ".join(hash_text.split()[:LEDE_WORDS])
 
 
+MAX_SECTIONS = 8  # items of a round-up given a lede signature of their own
+_SECTION_HEAD_WORDS = (2, 15)
+_SECTION_BODY_WORDS = 12
+_TERMINAL = tuple(".!?…:;\"'”’)")
+_SENTENCE_END = tuple(".!?…\"'”’)")
+_SMALL_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs"}
+)
+
+
+def section_ledes(text: str) -> list[str]:
+    """The openings of the items of a round-up or digest ("Markets briefs: ..."): for each line that reads as a
+    headline (2-15 words in title case, no closing punctuation) between the end of a paragraph and a line of
+    prose (12 words or more), the first
+    ``LEDE_WORDS`` words after it, at most ``MAX_SECTIONS``. The text's own opening is its lede, not a section.
+
+    Round-ups carry the opening of each story under its headline; a story and the round-up share little else."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for i in range(1, len(lines) - 1):
+        head = lines[i].strip()
+        head_words = head.split()
+        if not (_SECTION_HEAD_WORDS[0] <= len(head_words) <= _SECTION_HEAD_WORDS[1]) or head.endswith(
+            _TERMINAL
+        ):
+            continue
+        if (
+            not lines[i - 1].rstrip().endswith(_SENTENCE_END)
+            or len(lines[i + 1].split()) < _SECTION_BODY_WORDS
+        ):
+            continue
+        lettered = [w for w in head_words if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
+        if not lettered or sum(w[0].isupper() for w in lettered) < 0.75 * len(lettered):
+            continue  # a headline is in title case; a hard-wrapped line of prose is not
+        words: list[str] = []
+        for line in lines[i + 1 :]:
+            words += line.split()
+            if len(words) >= LEDE_WORDS:
+                break
+        out.append(" ".join(words[:LEDE_WORDS]))
+        if len(out) == MAX_SECTIONS:
+            break
+    return out
+
+
 def estimated_jaccard(a: bytes, b: bytes) -> float:
     """Jaccard similarity estimated from two signatures of the same settings."""
     va = np.frombuffer(a, dtype="<u8")
@@ -111,6 +162,7 @@ class _MinHashFn(beam.DoFn):
         self._signed = Metrics.counter(STAGE, "signed")
         self._short = Metrics.counter(STAGE, "too_short")
         self._shingles = Metrics.distribution(STAGE, "shingles")
+        self._sections = Metrics.distribution(STAGE, "sections")
 
     def process(self, doc: Document) -> Iterator[Sketch]:
         self._seen.inc()
@@ -134,7 +186,7 @@ class _MinHashFn(beam.DoFn):
             return
         self._signed.inc()
         self._shingles.update(int(shingles.size))
-        lede_values = b""
+        lede_values = section_values = lede_shingles = b""
         if self._lede_template is not None:
             lede = shingle_hashes(
                 lede_form(doc.hash_text, self._unit),
@@ -144,8 +196,21 @@ class _MinHashFn(beam.DoFn):
             )
             if lede.size:
                 lede_values = signature(lede, self._lede_template).astype("<u8").tobytes()
+                lede_shingles = lede.astype("<u8").tobytes()
+            sections = []
+            for opening in section_ledes(doc.text):
+                part = shingle_hashes(
+                    hashing_form(opening), unit=self._unit, size=self._size, char_size=self._char_size
+                )
+                if part.size:
+                    sections.append(signature(part, self._lede_template).astype("<u8").tobytes())
+            if sections:
+                self._sections.update(len(sections))
+            section_values = b"".join(sections)
         yield sketch._replace(
             lede_values=lede_values,
+            section_values=section_values,
+            lede_shingles=lede_shingles,
             values=signature(shingles, self._template).astype("<u8").tobytes(),
             shingles=shingles.astype("<u8").tobytes(),
             figures=figures(doc.text),

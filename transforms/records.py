@@ -76,6 +76,7 @@ SKIP_REASONS = (
 EXACT = "exact"  # the same hashing form as the canonical
 NEAR = "near"  # Jaccard similarity of shingles at or above the threshold
 CONTAINED = "contained"  # an excerpt or truncated copy: its shingles lie mostly inside the canonical's
+PASSAGE = "passage"  # a round-up or digest carrying the canonical's opening as one of its items
 
 
 class RawRecord(NamedTuple):
@@ -151,6 +152,7 @@ class Cluster(NamedTuple):
     near: int
     contained: int
     min_similarity: float
+    passage: int = 0
 
 
 def stable_id(*parts: str) -> str:

@@ -226,7 +226,8 @@ class DedupNews(beam.PTransform):
     Args:
         threshold: Jaccard similarity of shingle sets at which a verified pair is a near duplicate
         containment_threshold: share of the shorter text inside the longer for an excerpt; 0: off
-        min_contained: shingles an excerpt needs at least
+        min_contained: shingles an excerpt or a passage needs at least
+        passage_threshold: share of a story a round-up must carry, with its opening, to be its copy; 0: off
         shingle_unit: auto, word or char
         shingle_size: n of word n-grams
         char_shingle_size: n of character n-grams (CJK, Thai)
@@ -246,7 +247,8 @@ class DedupNews(beam.PTransform):
         self,
         threshold: float = 0.5,
         containment_threshold: float = 0.7,
-        min_contained: int = 25,
+        min_contained: int = 15,
+        passage_threshold: float = 0.25,
         shingle_unit: str = "auto",
         shingle_size: int = 3,
         char_shingle_size: int = 5,
@@ -270,6 +272,7 @@ class DedupNews(beam.PTransform):
             threshold=threshold,
             containment_threshold=containment_threshold,
             min_contained=min_contained,
+            passage_threshold=passage_threshold,
             shingle_unit=shingle_unit,
             shingle_size=shingle_size,
             char_shingle_size=char_shingle_size,

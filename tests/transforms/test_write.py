@@ -71,6 +71,7 @@ def test_to_json_cluster_and_rejected() -> None:
         "near": 0,
         "contained": 0,
         "min_similarity": 1.0,
+        "passage": 0,
     }
     rejected = json.loads(to_json(Rejected("/d/f.jsonl:4", "read", R.INVALID_JSON, "not valid JSON")))
     assert rejected == {
@@ -155,6 +156,7 @@ def test_write_jsonl_and_parquet(tmp_path: Path, flagged: list[Document], run_co
             "near": 1,
             "contained": 0,
             "min_similarity": 0.71,
+            "passage": 0,
         }
     ]
     (bad,) = _read_jsonl(tmp_path / "out" / "rejected")

@@ -1,0 +1,111 @@
+"""Round-ups and digests: the ``passage`` relation, from item detection to the flags."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.dedup import FlagDuplicates
+from transforms.lsh import lede_figures_carried, passage
+from transforms.minhash import lede_form, section_ledes
+from transforms.normalize import hashing_form
+from transforms.records import PASSAGE
+from transforms.shingles import shingle_hashes
+
+FILLER_A = (
+    "Hokuriku Electric Industry is issuing a 35 mln dlr equity warrant bond due May 7, 1992 paying an indicated "
+    "coupon of 2-1/8 pct and priced at par, lead manager Nomura International Ltd said.\n"
+    "The issue is guaranteed by Hokuriku Bank Ltd. The selling concession is 1-1/2 pct while management and "
+    "underwriting combined pays 3/4 pct. Final terms are due April 16."
+)
+FILLER_B = (
+    "Pork belly futures were expected to open steady to higher after yesterday's late strength and sharply "
+    "higher close in the nearby.\n"
+    "Traders anticipate carryover demand prompted by steady to mostly higher live hog calls and light hog runs."
+)
+
+
+def _opening(text: str, words: int) -> str:
+    return " ".join(text.split()[:words])
+
+
+def _roundup(story: str) -> str:
+    """A markets round-up: a filler item first (its headline taken as the page's title), the story's opening
+    under its own headline second, another filler last."""
+    return (
+        f"{FILLER_A}\n"
+        "Dock Workers End Strike at Valmera Port\n" + "\n".join(story.split("\n")[:2]) + "\n"
+        "Markets: Pork Belly Futures Expected Steady to Higher\n"
+        f"{FILLER_B}"
+    )
+
+
+def _sets(text: str) -> tuple[np.ndarray, np.ndarray]:
+    form = hashing_form(text)
+    return shingle_hashes(form), shingle_hashes(lede_form(form, "auto"))
+
+
+def test_section_ledes_find_the_items_of_a_roundup(stories) -> None:
+    ledes = section_ledes(_roundup(stories.port))
+    assert ledes == [_opening(stories.port, 50), _opening(FILLER_B, 50)]
+
+
+def test_section_ledes_skip_hard_wrapped_prose_and_plain_articles(stories) -> None:
+    wrapped = "\n".join(
+        " ".join(stories.port.split()[i : i + 11]) for i in range(0, len(stories.port.split()), 11)
+    )
+    assert section_ledes(wrapped) == []
+    assert section_ledes(stories.port) == []  # paragraphs, no headlines between them
+
+
+def test_passage_needs_a_roundup_carrying_the_story_opening(stories) -> None:
+    story, story_lede = _sets(stories.port)
+    digest, digest_lede = _sets(_roundup(stories.port))
+    kw = {"passage_threshold": 0.25, "lede_containment": 0.7, "min_contained": 15}
+    found = passage(story, digest, story_lede, digest_lede, items_a=0, items_b=2, **kw)
+    assert found is not None and found[1] == 0 and 0.25 <= found[0] < 0.7  # side 0: the first is the story
+    flipped = passage(digest, story, digest_lede, story_lede, items_a=2, items_b=0, **kw)
+    assert flipped is not None and flipped[1] == 1
+    # the same overlap without items is not a round-up (two versions of one table, say)
+    assert passage(story, digest, story_lede, digest_lede, items_a=0, items_b=0, **kw) is None
+    # a story whose opening is not carried: the council story beside the same round-up
+    council, council_lede = _sets(stories.council)
+    assert passage(council, digest, council_lede, digest_lede, items_a=0, items_b=2, **kw) is None
+    assert (
+        passage(
+            story, digest, story_lede, digest_lede, items_a=0, items_b=2, **{**kw, "passage_threshold": 0.0}
+        )
+        is None
+    )
+
+
+def test_lede_figures_must_be_carried() -> None:
+    assert lede_figures_carried(("12", "20"), ("12", "20", "7", "99"), min_agreement=0.6)
+    assert not lede_figures_carried(("12", "20"), ("13", "21", "7"), min_agreement=0.6)
+    assert lede_figures_carried(("12",), ("13",), min_agreement=0.6)  # fewer than two: not judged
+    assert lede_figures_carried(("12", "20"), ("13", "21"), min_agreement=0.0)  # 0: off
+
+
+def test_a_roundup_is_flagged_passage_under_the_story(beam_pipeline, make_doc, stories) -> None:
+    docs = [
+        make_doc("story", stories.port, published="2024-03-05"),
+        # the round-up ran first: still the story is the canonical (a round-up carries several stories)
+        make_doc("briefs", _roundup(stories.port), published="2024-03-04"),
+        make_doc("other", stories.council, published="2024-03-01"),
+    ]
+    with beam_pipeline() as p:
+        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
+        got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+        expected = [("briefs", "story", PASSAGE), ("story", None, None), ("other", None, None)]
+        assert_that(got, equal_to(expected), label="Flags")
+        sizes = out["clusters"] | beam.Map(lambda c: (c.cluster_id, c.size, c.passage))
+        assert_that(sizes, equal_to([("story", 2, 1)]), label="Clusters")
+
+
+def test_passage_off_leaves_the_roundup_alone(beam_pipeline, make_doc, stories) -> None:
+    docs = [make_doc("story", stories.port), make_doc("briefs", _roundup(stories.port))]
+    with beam_pipeline() as p:
+        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, passage_threshold=0.0)
+        got = out["documents"] | beam.Map(lambda d: (d.id, d.is_duplicate))
+        assert_that(got, equal_to([("story", False), ("briefs", False)]))
