@@ -118,6 +118,9 @@ def funnel(summary: dict[str, Any]) -> list[FunnelStep]:
         FunnelStep("exact duplicates", dd["exact_duplicates"], "duplicate", indent=1),
         FunnelStep("near duplicates", dd["near_duplicates"], "duplicate", indent=1),
         FunnelStep("excerpts (contained)", dd["contained_duplicates"], "duplicate", indent=1),
+        FunnelStep(
+            "round-ups carrying a story (passage)", dd.get("passage_duplicates", 0), "duplicate", indent=1
+        ),
         FunnelStep("unique stories", dd["originals"], "unique"),
     ]
     return steps
@@ -262,7 +265,7 @@ def collect(base: str, *, dedup: DedupConfig | None = None, settings_note: str =
         threshold=threshold,
         containment_threshold=dedup.containment_threshold,
         funnel=funnel(summary),
-        similarity_hist={kind: [0] * SIM_BINS for kind in ("near", "contained", "exact")},
+        similarity_hist={kind: [0] * SIM_BINS for kind in ("near", "contained", "passage", "exact")},
     )
 
     # clusters: the size histogram and the largest ones
@@ -471,6 +474,7 @@ COLORS = {
     "unique": "#5a9a5a",
     "near": "#e0a030",
     "contained": "#8064a2",
+    "passage": "#4f81bd",
     "exact": "#c0504d",
 }
 
@@ -744,6 +748,7 @@ del{background:#fbd3d0;text-decoration:line-through;text-decoration-color:#c6282
 ins{background:#cdeccf;text-decoration:none}.more{color:#777;font-style:italic}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;background:#777;font-size:12px}
 .badge.near{background:#e0a030}.badge.contained{background:#8064a2}.badge.exact{background:#c0504d}
+.badge.passage{background:#4f81bd}
 code{background:#f2f4f7;padding:0 3px;border-radius:3px;overflow-wrap:anywhere}
 """
 

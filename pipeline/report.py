@@ -152,6 +152,7 @@ def dedup_figures(counters: dict[str, dict[str, int]]) -> dict[str, int]:
         "exact_duplicates": d.get("exact_duplicates", 0),
         "near_duplicates": d.get("near_duplicates", 0),
         "contained_duplicates": d.get("contained_duplicates", 0),
+        "passage_duplicates": d.get("passage_duplicates", 0),
         "originals": d.get("originals", 0),
         "too_short_for_lsh": counters.get("minhash", {}).get("too_short", 0),
         "candidate_pairs": counters.get("verify", {}).get("seen", 0),
@@ -188,6 +189,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"  exact duplicates   {dd['exact_duplicates']}",
         f"  near duplicates    {dd['near_duplicates']}",
         f"  excerpts           {dd['contained_duplicates']}",
+        f"  round-up passages  {dd.get('passage_duplicates', 0)}",
         f"  clusters (2+)      {dd['clusters']}",
         f"  too short for LSH  {dd['too_short_for_lsh']}",
         f"  rejected           {rec['rejected']}"
