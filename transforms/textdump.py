@@ -271,6 +271,15 @@ _MORE_LINKS = re.compile(
     r"|leggi\s+anche|lesen\s+sie\s+auch|lire\s+aussi|veja\s+tamb[ée]m|lea\s+tambi[ée]n)\s*(?::|\.\.\.|…)?",
     _I,
 )
+# "For more coverage of markets and companies, visit example.com." / "Visit example.com for the latest news.":
+# an outlet sending readers to its own site (a domain is required, so prose that says "visit" is safe).
+_SITE_PROMO = re.compile(
+    r"for\s+(?:more|the\s+latest|all\s+the\s+latest|further)\b[^.!?\n]{0,80}?,?\s*"
+    r"(?:visit|go\s+to|head\s+to|see)\s+(?:us\s+at\s+)?(?:www\.)?[\w-]+(?:\.[\w-]+)+\S*?[.!]?"
+    r"|visit\s+(?:us\s+at\s+)?(?:www\.)?[\w-]+(?:\.[\w-]+)+\S*\s+for\s+(?:more|the\s+latest|all\s+the\s+latest)\b"
+    r"[^.!?\n]{0,80}[.!]?",
+    _I,
+)
 # Photo credits: a credit alone on its line, or a caption that ends in one ("... (Photo: AP)").
 _CREDIT_WORDS = r"(?:photos?|photograph|images?|pictures?|pics?|foto|fotos|credits?)"
 _PHOTO_CREDIT = re.compile(
@@ -350,6 +359,7 @@ _FULL_LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("timestamp", _TIMESTAMP, "last updated published posted modified " + _DIGITS),
     ("affiliate_notice", _AFFILIATE, "if when this the we"),
     ("subscription_promo", _SUBSCRIPTION_PROMO, "if"),
+    ("site_promo", _SITE_PROMO, "for visit"),
     ("app_promo", _APP_PROMO, "click get download install"),
     ("share_bar", _SHARE_PROMPT, "like liked enjoy enjoyed love loved"),
     ("tags", _TAGS, "tags tag topics topic keywords keyword filed categories category"),
@@ -1138,6 +1148,13 @@ def parse_text_dump(
         span = wider
     if span is None:
         span = _choose_span(lines, 3, max_gap)[0]
+    if span is None:
+        # No prose at all (a table of figures): a dateline still says where the story starts.
+        opener = next(
+            (i for i in present if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)),
+            None,
+        )
+        span = None if opener is None else (opener, opener)
     if span is None:
         for i in present:
             rule = lines[i].rule

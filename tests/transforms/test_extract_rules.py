@@ -60,6 +60,8 @@ NEW_CHROME = [
     ("Download the Metro Tribune app for breaking news alerts.", "app_promo"),
     ("Like this story? Share it with a friend!", "share_bar"),
     ("If you enjoyed this article, we have a proposition for you: Join NRPLUS.", "subscription_promo"),
+    ("For more coverage of markets and companies, visit asiatradejournal.example.com.", "site_promo"),
+    ("Visit www.metrotribune.example.com for the latest news.", "site_promo"),
     ("DON'T MISS", "more_links"),
     ("More:", "more_links"),
     ("Explore further", "more_links"),

@@ -279,6 +279,8 @@ MENTIONS = [
     "Reproduction rates of the fish fell without any clear cause, scientists said.",
     "Tags were fitted to 20 of the birds, researchers said.",
     "Home prices > wages, the report says",
+    "For more information, visitors can call the museum on weekdays.",
+    "For more than a decade the company has grown, the report said.",
 ]
 
 
@@ -589,6 +591,27 @@ def test_plain_paragraphs_come_back_whole() -> None:
     paragraphs = [PROSE_A, "New orders climbed 2.1 per cent from April.", PROSE_B]
     result = parse_text_dump("\n\n".join(paragraphs) + "\n")
     assert result == TextDump(None, None, None, None, None, "\n".join(paragraphs), ())
+
+
+def test_a_table_story_without_prose_starts_at_its_dateline() -> None:
+    text = (
+        "First National Corp fourth quarter\n"
+        "By Asia Trade Journal staff | asiatradejournal.example.com | March 27, 1987 4:54 PM\n"
+        "Print | Comments (0)\n"
+        "DELAWARE, Ohio (Asia Trade Journal) - Shr loss 29 cts vs loss 15 cts\n"
+        "Revs 38,000 vs nil\n"
+        "Subscribe to Asia Trade Journal for the latest news delivered to your inbox every morning.\n"
+        "Shr loss 24 cts vs loss 10 cts\n"
+        "Tags: Trade, Asia, Commodities\n"
+        "© 1987 Asia Trade Journal. All rights reserved.\n"
+    )
+    result = parse_text_dump(text)
+    assert _body_lines(result) == [
+        "DELAWARE, Ohio (Asia Trade Journal) - Shr loss 29 cts vs loss 15 cts",
+        "Revs 38,000 vs nil",
+        "Shr loss 24 cts vs loss 10 cts",
+    ]
+    assert (result.title, result.published) == ("First National Corp fourth quarter", "1987-03-27T16:54")
 
 
 def test_lines_without_any_prose_are_kept_apart_from_chrome() -> None:
