@@ -19,7 +19,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, NEAR
+from transforms.records import CONTAINED, NEAR, is_history
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -79,12 +79,18 @@ def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str,
 
     Up to ``all_pairs_limit`` members every pair is a candidate; above it (templated pages, boilerplate) the
     bucket becomes a star to its smallest id, so a hot bucket costs edges linear in its size, not quadratic.
+    Two documents of the history index (``records.is_history``) are never paired: earlier runs settled them.
     """
     members = sorted(set(ids))
     if len(members) <= all_pairs_limit:
-        return [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+        return [
+            (a, b)
+            for i, a in enumerate(members)
+            for b in members[i + 1 :]
+            if not (is_history(a) and is_history(b))
+        ]
     head = members[0]
-    return [(head, b) for b in members[1:]]
+    return [(head, b) for b in members[1:] if not (is_history(head) and is_history(b))]
 
 
 class Edge(NamedTuple):
@@ -207,13 +213,15 @@ class _BucketPairsFn(beam.DoFn):
         head: str | None = None
         size = 0
         small: list[str] = []
+        of_run = False  # a bucket of history nodes alone (their run copies are exact copies) pairs nothing
         for member in ids:
             size += 1
             if head is None or member < head:
                 head = member
             if size <= self._limit:
                 small.append(member)
-        if size < 2 or head is None:
+            of_run = of_run or not is_history(member)
+        if size < 2 or head is None or not of_run:
             return
         self._buckets.inc()
         self._sizes.update(size)
@@ -222,8 +230,9 @@ class _BucketPairsFn(beam.DoFn):
             return
         self._hot.inc()
         self._hot_members.inc(size)
+        history_head = is_history(head)
         for member in ids:  # Beam iterables can be read again (re-fetched lazily on distributed runners)
-            if member != head:
+            if member != head and not (history_head and is_history(member)):
                 yield head, member
 
 
@@ -232,7 +241,11 @@ class FindCandidatePairs(beam.PTransform):
 
     Besides the bands of the whole signature, ``lede_bands`` x ``lede_rows`` bands of the lede's signature make
     a pair a candidate when the stories open alike: an excerpt shares little of its story's shingles (Jaccard
-    0.25-0.5) but nearly all of its lede."""
+    0.25-0.5) but nearly all of its lede.
+
+    The input may also be ``(sketches, history)``: ``history`` is a ``PCollection[(band_key, node_id)]`` of
+    documents of earlier runs (``transforms.index.LookupHistoryKeys``) grouped with the batch's own bands; two
+    history nodes are never paired."""
 
     def __init__(
         self, *, bands: int, rows: int, all_pairs_limit: int = 16, lede_bands: int = 0, lede_rows: int = 3
@@ -247,10 +260,17 @@ class FindCandidatePairs(beam.PTransform):
             raise ValueError("all_pairs_limit must be at least 2")
         self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
 
-    def expand(self, sketches: beam.PCollection) -> beam.PCollection:
+    def expand(
+        self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]
+    ) -> beam.PCollection:
+        sketches, history = inputs if isinstance(inputs, tuple) else (inputs, None)
+        banded = sketches | "Band" >> beam.ParDo(
+            _BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows)
+        )
+        if history is not None:
+            banded = (banded, history) | "WithHistory" >> beam.Flatten()
         return (
-            sketches
-            | "Band" >> beam.ParDo(_BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows))
+            banded
             | "GroupByBand" >> beam.GroupByKey()
             | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
             | "DistinctPairs" >> beam.Distinct()
@@ -351,7 +371,8 @@ class VerifyPairs(beam.PTransform):
     shingle sets: Jaccard similarity at least ``threshold`` (near), or the smaller set at least
     ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
     0 turns containment off), and stating the same figures (``figures_agree``). Two joins bring each pair both
-    sketches; nothing is held globally."""
+    sketches; nothing is held globally. A third input, ``PCollection[(node_id, Probe)]``, adds the probes of
+    history nodes (``transforms.index.LookupHistoryProbes``)."""
 
     def __init__(
         self,
@@ -372,9 +393,11 @@ class VerifyPairs(beam.PTransform):
             raise ValueError("figure_agreement must be in [0, 1] (0 turns the figures check off)")
         self._fn = _VerifyFn(threshold, containment_threshold, min_contained, figure_agreement)
 
-    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
-        pairs, sketches = inputs
+    def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:
+        pairs, sketches = inputs[0], inputs[1]
         by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, to_probe(s)))
+        if len(inputs) > 2:
+            by_id = (by_id, inputs[2]) | "WithHistory" >> beam.Flatten()
         left = (
             {"pairs": pairs, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()
