@@ -11,7 +11,7 @@ from pipeline.config import Job
 from pipeline.index import IndexRun
 from transforms.boilerplate import LearnBoilerplate
 from transforms.clean import CleanRecords
-from transforms.dedup import FlagDuplicates, KeepUniqueIds
+from transforms.dedup import FlagDuplicates, FlagDuplicatesWithHistory, KeepUniqueIds
 from transforms.index import WriteIndexDay
 from transforms.read import FILE_NAMESPACE, InputSpec, ReadDumps, origin_file
 from transforms.write import WriteRecords
@@ -68,10 +68,12 @@ def build(p: beam.Pipeline, job: Job, index: IndexRun | None = None) -> dict[str
     cleaned = read["records"] | "Clean" >> CleanRecords(**job.clean.transform_kwargs(), templates=templates)
     unique = cleaned.documents | "UniqueIds" >> KeepUniqueIds()
     dedup_kwargs = job.dedup.transform_kwargs()
-    if index is not None:
-        dedup_kwargs.update(index_partitions=index.partitions, history=index.history)
-    dedup = unique.documents | "Dedup" >> FlagDuplicates(**dedup_kwargs)
-    if index is not None:
+    if index is None:
+        dedup = unique.documents | "Dedup" >> FlagDuplicates(**dedup_kwargs)
+    else:
+        dedup = unique.documents | "Dedup" >> FlagDuplicatesWithHistory(
+            partitions=index.partitions, history=index.history, **dedup_kwargs
+        )
         dedup["indexed"] | "WriteIndex" >> WriteIndexDay(
             folder=index.folder,
             partitions=index.partitions,

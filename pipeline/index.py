@@ -402,8 +402,9 @@ def compact(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Drop the days older than the window of ``ref_date`` from the manifest (published atomically first),
-    then delete their folders and the orphans (run folders the manifest does not name) older than the grace
-    period (younger ones may be runs in progress)."""
+    then delete their folders and the orphans: run folders the manifest does not name that are older than the
+    grace period (younger ones may be runs in progress) or older than the published run of their day (replaced
+    by a rerun, or an attempt that failed before it)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     manifest, text = read_manifest(state)
     if manifest is None:
@@ -423,8 +424,19 @@ def compact(
     for rel in run_folders(state):
         if rel in named or rel in expired_folders:
             continue
-        started = run_id_time(rel.rsplit("/", 1)[-1])
-        if started is not None and (now - started).total_seconds() < orphan_grace_hours * 3600:
+        _, day, run_id = rel.split("/")
+        started = run_id_time(run_id)
+        published = manifest["days"].get(day)
+        superseded = (
+            published is not None
+            and started is not None
+            and (run_id_time(published["run_id"]) or started) > started
+        )
+        if (
+            not superseded
+            and started is not None
+            and (now - started).total_seconds() < orphan_grace_hours * 3600
+        ):
             young.append(rel)
         else:
             orphans.append(rel)

@@ -131,11 +131,7 @@ class FlagDuplicates(beam.PTransform):
     verified on its exact shingle sets; clusters built around a canonical chosen by ``canonical_order`` (see
     ``cluster.py``). Documents need unique ids.
 
-    With ``index_partitions`` (a history index, see ``transforms/index.py``), the documents of the ``history``
-    days that share a band key or the exact text of a document of the batch join its dedup as nodes that
-    outrank every document of the batch (first seen wins across runs): a copy of one gets ``duplicate_of`` its
-    real id and ``first_seen`` its day. A third output, ``indexed``, holds the sketches of the batch's
-    canonicals and unique documents, for ``WriteIndexDay``. Without it (None) nothing of this happens.
+    ``FlagDuplicatesWithHistory`` adds documents of earlier runs.
     """
 
     def __init__(
@@ -159,14 +155,8 @@ class FlagDuplicates(beam.PTransform):
         cluster_rounds: int = 4,
         canonical_order: Sequence[str] = ("earliest",),
         source_priority: Sequence[str] = (),
-        index_partitions: int | None = None,
-        history: Sequence[HistoryDay | tuple[str, str, tuple[str, ...]]] = (),
     ):
         super().__init__()
-        if index_partitions is not None and index_partitions < 1:
-            raise ValueError("index_partitions must be at least 1 (or None: no history index)")
-        if history and index_partitions is None:
-            raise ValueError("history days need index_partitions")
         if bands * rows > num_perm:
             raise ValueError(
                 f"bands x rows ({bands} x {rows} = {bands * rows}) exceeds num_perm ({num_perm})"
@@ -199,14 +189,7 @@ class FlagDuplicates(beam.PTransform):
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)
         self._priority = tuple(source_priority)
-        self._index = None
-        if index_partitions is not None:
-            keys = {"bands": bands, "rows": rows, "lede_bands": lede_bands, "lede_rows": lede_rows}
-            days = [HistoryDay(*h) for h in history]
-            self._index = (
-                LookupHistoryKeys(history=days, partitions=index_partitions, **keys),
-                LookupHistoryProbes(history=days, partitions=index_partitions),
-            )
+        self._index: tuple[LookupHistoryKeys, LookupHistoryProbes] | None = None  # FlagDuplicatesWithHistory
 
     def expand(self, docs: beam.PCollection) -> dict[str, beam.PCollection]:
         order, priority, index = self._order, self._priority, self._index
@@ -250,3 +233,32 @@ class FlagDuplicates(beam.PTransform):
             | "ApplyVerdicts" >> beam.ParDo(_ApplyVerdictFn()).with_outputs("indexed", main="documents")
         )
         return {"documents": out.documents, "clusters": built["clusters"], "indexed": out.indexed}
+
+
+class FlagDuplicatesWithHistory(FlagDuplicates):
+    """``PCollection[Document] -> {"documents", "clusters", "indexed": PCollection[Sketch]}``: ``FlagDuplicates``
+    (the same keyword arguments) against a history index as well (``transforms/index.py``).
+
+    The documents of the ``history`` days that share a band key or the exact text of a document of the batch
+    join its dedup as nodes that outrank every document of the batch (first seen wins across runs): a copy of
+    one gets ``duplicate_of`` its real id and ``first_seen`` its day. ``indexed`` holds the sketches of the
+    batch's canonicals and unique documents, for ``WriteIndexDay``. ``partitions``: the index's partition count.
+    """
+
+    def __init__(
+        self,
+        *,
+        partitions: int,
+        history: Sequence[HistoryDay | tuple[str, str, tuple[str, ...]]] = (),
+        **dedup: Any,
+    ):
+        super().__init__(**dedup)
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
+        keys = {k: dedup[k] for k in ("bands", "rows")}
+        keys |= {"lede_bands": dedup.get("lede_bands", 10), "lede_rows": dedup.get("lede_rows", 3)}
+        days = [HistoryDay(*h) for h in history]
+        self._index = (
+            LookupHistoryKeys(history=days, partitions=partitions, **keys),
+            LookupHistoryProbes(history=days, partitions=partitions),
+        )

@@ -21,14 +21,15 @@ from pipeline.cli import FAULT_ENV, KILL_BEFORE_PUBLISH, main
 REPO = Path(__file__).resolve().parents[2]
 D1, D2, D3, D4, D5 = "2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-03-05"
 
-WORDS = (
-    "council minister port workers strike union talks harbour freight shipping trade court ruling appeal "
-    "budget vote parliament province rail line station passengers delays storm flood river bank police "
-    "inquiry hospital doctors nurses vaccine school teachers pay deal mayor election campaign market shares "
-    "investors bank rates inflation farmers harvest drought water supply energy prices fuel airport runway "
-    "tourists hotel museum festival music film director team coach season final league stadium fans"
-).split()
-GLUE = "the a of in on for to with after before and said that would from its their as at by".split()
+_VOCABULARY = """
+council minister port workers strike union talks harbour freight shipping trade court ruling appeal budget vote
+parliament province rail line station passengers delays storm flood river bank police inquiry hospital doctors
+nurses vaccine school teachers pay deal mayor election campaign market shares investors rates inflation farmers
+harvest drought water supply energy prices fuel airport runway tourists hotel museum festival music film director
+team coach season final league stadium fans
+"""
+_GLUE = "the a of in on for to with after before and said that would from its their as at by"
+WORDS, GLUE = _VOCABULARY.split(), _GLUE.split()
 
 
 def story(seed: int, sentences: int = 7) -> list[str]:
