@@ -288,6 +288,8 @@ def plan_run(job: Job, run_date: str, *, run_id: str | None = None) -> IndexRun:
             f"{settings}: its keys would never match. Use a new index.path for new settings (or the old settings)."
         )
     run_id = run_id or new_run_id()
+    for day in window_days(manifest, run_date, job.index.retention_days):
+        check_day_files(state, day, manifest["days"][day])
     history = tuple(
         HistoryDay(
             day,
@@ -307,6 +309,17 @@ def plan_run(job: Job, run_date: str, *, run_id: str | None = None) -> IndexRun:
         history=history,
         base=text,
     )
+
+
+def check_day_files(state: str, day: str, entry: dict[str, Any]) -> None:
+    """A day the run will read has every file the manifest lists, of the listed size (one listing a day)."""
+    present = dict((p.rsplit("/", 1)[-1], size) for p, size in list_files(join(state, entry["folder"])))
+    for f in entry["files"]:
+        if present.get(f["name"]) != f["bytes"]:
+            raise IndexProblem(
+                f"the index day {day} is damaged ({entry['folder']}/{f['name']} is missing or not the size the "
+                f"manifest says): run `newsdedup index verify {state}` and follow its repair"
+            )
 
 
 def publish_run(run: IndexRun, *, now: dt.datetime | None = None) -> dict[str, Any]:

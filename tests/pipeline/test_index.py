@@ -137,6 +137,8 @@ def test_publish_conflict_and_verify(tmp_path: Path) -> None:
     assert "rerun that day: newsdedup run JOB --date 2024-03-02" in text
     assert "orphan folder days/2024-03-03/20240303T000000Z-bbbb0000" in text
     assert len(findings) == 3
+    with pytest.raises(ix.IndexProblem, match="the index day 2024-03-01 is damaged"):
+        ix.plan_run(job, "2024-03-03")  # a run refuses to start on it (rather than fail mid-pipeline)
 
     # a corrupt manifest: the repair names the previous one
     Path(plan.state, ix.MANIFEST).write_text("{not json")
