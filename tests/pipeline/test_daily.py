@@ -201,6 +201,8 @@ def test_each_day_adds_its_canonicals_and_uniques_only(daily: dict[str, Any]) ->
     assert (s3["days_matched"], s3["first_day_matched"], s3["last_day_matched"]) == (2, D1, D2)
     assert (s3["duplicates_of_history"], s3["documents_added"], s3["published"]) == (2, 1, True)
     assert daily[D1]["summary"]["index"]["days_matched"] == 0
+    report = (daily["root"] / "out" / D3 / "report.html").read_text(encoding="utf-8")
+    assert '<section id="history">' in report and f"{D1} to {D2}" in report
     counters = daily[D2]["summary"]["counters"]
     assert counters["lsh"]["candidate_pairs"] == counters["verify"]["seen"]
     assert counters["index"]["duplicates_of_history"] == 3
