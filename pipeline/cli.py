@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 import time
 from datetime import datetime, timezone
@@ -27,7 +28,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline import eval_dedup, eval_extraction, html_report
-from pipeline.config import Job, JobError, load_job
+from pipeline import index as history_index
+from pipeline.config import Job, JobError, load_job, parse_run_date
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
 from pipeline.progress import LOG_FORMATS, LiveFnApiRunner, ProgressPrinter, ProgressTracker
@@ -42,6 +44,9 @@ from pipeline.report import (
 from transforms.read import count_matches
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_JOB = 0, 1, 2
+# Fault injection for the commit-protocol tests: with NEWSDEDUP_FAULT=kill_before_publish, `newsdedup run` kills
+# itself (SIGKILL) after the pipeline wrote the run's index files and before it publishes the manifest.
+FAULT_ENV, KILL_BEFORE_PUBLISH = "NEWSDEDUP_FAULT", "kill_before_publish"
 
 # Modules behind `newsdedup eval NAME`: each has add_parser(subparsers), which sets `handler` on its parser.
 EVALUATIONS: tuple[Any, ...] = (eval_extraction, eval_dedup)
@@ -58,7 +63,7 @@ def _job_from_args(args: argparse.Namespace) -> Job:
         overrides.append(
             "runner.options.direct_running_mode=" + ("multi_processing" if args.workers > 1 else "in_memory")
         )
-    return load_job(args.job, overrides)
+    return load_job(args.job, overrides, run_date=parse_run_date(getattr(args, "date", None)))
 
 
 def list_inputs(job: Job) -> tuple[list[str], int]:
@@ -161,10 +166,15 @@ def run_job(
     verbose: bool = False,
     printer: ProgressPrinter | None = None,
     files_total: int | None = None,
+    index: history_index.IndexRun | None = None,
 ) -> dict[str, Any]:
     """Run a job to completion and write its ``summary.json`` and ``report.html``; returns the summary. A
     ``printer`` shows progress while it runs (live counts on the local runner), against ``files_total`` input
-    files when the caller has listed them."""
+    files when the caller has listed them. A job with an index section needs its plan (``index``); the run
+    writes its additions to the plan's folder, and the caller publishes them (``pipeline.index.publish_run``)
+    once the run checks out."""
+    if job.index is not None and index is None:
+        raise ValueError("a job with an index section needs its run plan (pipeline.index.plan_run)")
     clear_outputs(job.output.path)
     bands, rows = job.dedup.resolved_bands_rows()
     started = datetime.now(timezone.utc)
@@ -180,7 +190,7 @@ def run_job(
         runner=make_runner(job, verbose=verbose, tracker=tracker),
         options=pipeline_options(job, beam_args or [], verbose=verbose),
     )
-    build(p, job)
+    build(p, job, index)
     result = p.run()
     result.wait_until_finish()
     wall = time.perf_counter() - t0
@@ -197,8 +207,9 @@ def run_job(
         "counters": counters,
         "outputs": {name: f"{base}/{name}/" for name in OUTPUTS} | {"summary": f"{base}/summary.json"},
     }
-    with FileSystems.create(f"{base}/summary.json") as fh:
-        fh.write(json.dumps(summary, indent=2).encode("utf-8"))
+    if index is not None:
+        summary["index"] = index_summary(index, counters)
+    write_summary(summary, base)
     if printer is not None:
         printer.close_line()
     try:
@@ -213,14 +224,53 @@ def run_job(
     return summary
 
 
+def write_summary(summary: dict[str, Any], base: str) -> None:
+    with FileSystems.create(f"{base}/summary.json") as fh:
+        fh.write(json.dumps(summary, indent=2).encode("utf-8"))
+
+
+def index_summary(index: history_index.IndexRun, counters: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """The index part of ``summary.json``: the days matched, what the run found in them and what it added."""
+    c = counters.get("index", {})
+    days = [h.day for h in index.history]
+    return {
+        "path": index.state,
+        "run_date": index.run_date,
+        "run_id": index.run_id,
+        "folder": index.folder,
+        "partitions": index.partitions,
+        "retention_days": index.retention_days,
+        "window": list(index.window()),
+        "days_matched": len(days),
+        "first_day_matched": days[0] if days else None,
+        "last_day_matched": days[-1] if days else None,
+        "history_keys_matched": c.get("history_keys_matched", 0),
+        "history_probes": c.get("history_probes", 0),
+        "duplicates_of_history": c.get("duplicates_of_history", 0),
+        "documents_added": c.get("written_documents", 0),
+        "keys_added": c.get("written_keys", 0),
+        "published": False,
+    }
+
+
 def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    run_date = parse_run_date(args.date)
     job = _job_from_args(args)
     problems, files_total = list_inputs(job)
     if problems:
         print("job cannot run:\n" + "\n".join(problems), file=sys.stderr)
         return EXIT_BAD_JOB
+    index = None
+    if job.index is not None:
+        try:
+            index = history_index.plan_run(job, run_date.isoformat())
+        except history_index.IndexProblem as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_RUN_FAILED
     printer = ProgressPrinter(log_format=args.log_format, quiet=args.quiet)
-    summary = run_job(job, beam_args, verbose=args.verbose, printer=printer, files_total=files_total)
+    summary = run_job(
+        job, beam_args, verbose=args.verbose, printer=printer, files_total=files_total, index=index
+    )
     printer.finish(summary, render_summary(summary))
     if not summary["reconciliation"]["balanced"]:
         print(
@@ -233,6 +283,30 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_RUN_FAILED
+    if index is not None:
+        return _publish(index, summary, job.output.path.rstrip("/"), quiet=args.quiet)
+    return EXIT_OK
+
+
+def _publish(index: history_index.IndexRun, summary: dict[str, Any], base: str, *, quiet: bool) -> int:
+    """The commit: the run's index files become visible to later runs (see pipeline/index.py)."""
+    if os.environ.get(FAULT_ENV) == KILL_BEFORE_PUBLISH:
+        os.kill(os.getpid(), signal.SIGKILL)
+    try:
+        published = history_index.publish_run(index)
+    except history_index.IndexProblem as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    summary["index"]["published"] = True
+    summary["index"]["replaced_run"] = published["replaced_run"]
+    write_summary(summary, base)
+    if not quiet:
+        entry = published["entry"]
+        print(
+            f"index: published {index.run_date} ({entry['documents']} documents, {entry['keys']} keys, "
+            f"{entry['bytes']} bytes)"
+            + (f", replacing run {published['replaced_run']}" if published["replaced_run"] else "")
+        )
     return EXIT_OK
 
 
@@ -241,7 +315,10 @@ def cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     bands, rows = job.dedup.resolved_bands_rows()
     lsh = lsh_settings(bands=bands, rows=rows, threshold=job.dedup.threshold)
     print(f"job {job.name}: valid")
-    print(yaml.safe_dump(job.model_dump(), sort_keys=False).rstrip())
+    dumped = job.model_dump()
+    if dumped["index"] is None:
+        del dumped["index"]
+    print(yaml.safe_dump(dumped, sort_keys=False).rstrip())
     derived = "given" if job.dedup.bands else f"derived from threshold {job.dedup.threshold}"
     print(
         f"lsh: {bands} bands x {rows} rows = {bands * rows} of {job.dedup.num_perm} permutations ({derived})"
@@ -252,6 +329,15 @@ def cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     )
     print("  similarity  " + "  ".join(lsh["s_curve"]))
     print("  P(cand.)    " + "  ".join(f"{p:.2f}" for p in lsh["s_curve"].values()))
+    if job.index is not None:
+        run_date = parse_run_date(args.date).isoformat()
+        first, last = history_index.window_bounds(run_date, job.index.retention_days)
+        try:
+            plan = history_index.plan_run(job, run_date)
+            known = f"{len(plan.history)} published days in it"
+        except history_index.IndexProblem as e:
+            known = f"warning: {e}"
+        print(f"index: {job.index.path}: a run of {run_date} matches {first} .. {last} ({known})")
     problems, _ = list_inputs(job)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -292,6 +378,10 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--workers", type=int, help="local worker processes (runner.options.direct_num_workers)"
         )
+        sp.add_argument(
+            "--date",
+            help="run date YYYY-MM-DD: fills {date} in the job's paths, the index day (default: today, UTC)",
+        )
         sp.add_argument("-v", "--verbose", action="store_true", help="Beam's INFO logging")
         if name == "run":
             sp.add_argument("-q", "--quiet", action="store_true", help="no progress or summary (for cron)")
@@ -302,6 +392,7 @@ def parser() -> argparse.ArgumentParser:
                 help="text (terminal) or json (one event a line on stdout, for schedulers)",
             )
     html_report.add_parser(sub)
+    history_index.add_parser(sub)
     return ap
 
 
@@ -326,9 +417,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_explain(args, _job_from_args(args))
         if args.command == "report":
             return html_report.cmd_report(args)
+        if args.command == "index":
+            return history_index.cmd_index(args)
         return cmd_validate(args, beam_args)
     except JobError as e:
-        print(f"invalid job {args.job}:\n{e}", file=sys.stderr)
+        print(
+            f"invalid job {getattr(args, 'job', None) or getattr(args, 'target', '')}:\n{e}", file=sys.stderr
+        )
         return EXIT_BAD_JOB
 
 

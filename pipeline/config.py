@@ -6,6 +6,8 @@ Each section maps onto one stage's keyword arguments with the same names (``dedu
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -192,6 +194,24 @@ class OutputConfig(_Section):
     drop_duplicates: bool = Field(False, description="write canonicals and unique documents only")
 
 
+class IndexConfig(_Section):
+    path: str = Field(
+        description="folder of the history index (local or any Beam filesystem); may use {date} placeholders"
+    )
+    retention_days: int = Field(
+        30,
+        ge=1,
+        description="a run matches the days of the index in [run date - retention_days, run date); older days "
+        "are not matched and `newsdedup index compact` deletes them",
+    )
+    partitions: int = Field(
+        16,
+        ge=1,
+        le=4096,
+        description="hash partitions of each day's files (fixed when the index is created: the manifest's wins)",
+    )
+
+
 class RunnerConfig(_Section):
     name: Literal[
         "DirectRunner", "DataflowRunner", "FlinkRunner", "SparkRunner", "PortableRunner", "PrismRunner"
@@ -208,6 +228,9 @@ class Job(_Section):
     clean: CleanConfig = Field(default_factory=CleanConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     output: OutputConfig
+    index: IndexConfig | None = Field(
+        None, description="history index of a scheduled job: flag copies of earlier runs' documents"
+    )
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
     max_rejected_share: float | None = Field(
         0.5,
@@ -284,8 +307,72 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def load_job(path: str | Path, overrides: list[str] | None = None) -> Job:
-    """Read a YAML job file (``safe_load``) and apply ``key.path=value`` overrides (values parsed as YAML)."""
+# Placeholders of the paths of a scheduled job, filled from the run date (``--date``, default today in UTC).
+PLACEHOLDERS = ("date", "yesterday", "year", "month", "day", "compact_date")
+TEMPLATED_PATHS = ("inputs[].path", "output.path", "index.path")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def parse_run_date(value: str | None) -> dt.date:
+    """The run date: ``YYYY-MM-DD``, or today in UTC when None."""
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).date()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise JobError(f"--date {value!r}: expected a calendar date as YYYY-MM-DD")
+
+
+def placeholder_values(run_date: dt.date) -> dict[str, str]:
+    """``{date}`` 2014-06-07, ``{yesterday}`` 2014-06-06, ``{year}`` 2014, ``{month}`` 06, ``{day}`` 07,
+    ``{compact_date}`` 20140607."""
+    return {
+        "date": run_date.isoformat(),
+        "yesterday": (run_date - dt.timedelta(days=1)).isoformat(),
+        "year": f"{run_date.year:04d}",
+        "month": f"{run_date.month:02d}",
+        "day": f"{run_date.day:02d}",
+        "compact_date": run_date.strftime("%Y%m%d"),
+    }
+
+
+def fill_placeholders(text: str, values: dict[str, str], *, key: str = "path") -> str:
+    """``text`` with its ``{name}`` placeholders filled; ``{{`` and ``}}`` are literal braces. An unknown
+    placeholder is a JobError naming ``key``."""
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = match.group(1)
+        if name not in values:
+            raise JobError(
+                f"{key}: unknown placeholder {{{name}}} (allowed: "
+                + ", ".join(f"{{{n}}}" for n in values)
+                + "; write {{ and }} for literal braces)"
+            )
+        return values[name]
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def template_paths(data: dict[str, Any], run_date: dt.date) -> None:
+    """Fill the placeholders of the job's paths (``TEMPLATED_PATHS``) in place."""
+    values = placeholder_values(run_date)
+    for i, spec in enumerate(data.get("inputs") or []):
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+            spec["path"] = fill_placeholders(spec["path"], values, key=f"inputs[{i}].path")
+    for section in ("output", "index"):
+        node = data.get(section)
+        if isinstance(node, dict) and isinstance(node.get("path"), str):
+            node["path"] = fill_placeholders(node["path"], values, key=f"{section}.path")
+
+
+def load_job(path: str | Path, overrides: list[str] | None = None, *, run_date: dt.date | None = None) -> Job:
+    """Read a YAML job file (``safe_load``), apply ``key.path=value`` overrides (values parsed as YAML), and
+    fill the paths' ``{date}`` placeholders from ``run_date`` (default: today in UTC)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
@@ -301,4 +388,5 @@ def load_job(path: str | Path, overrides: list[str] | None = None) -> Job:
         if not sep or not key.strip():
             raise JobError(f"--set {item!r}: expected key.path=value")
         _set_path(data, key.strip(), yaml.safe_load(raw))
+    template_paths(data, run_date or parse_run_date(None))
     return parse_job(data)

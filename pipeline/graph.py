@@ -8,9 +8,11 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.config import Job
+from pipeline.index import IndexRun
 from transforms.boilerplate import LearnBoilerplate
 from transforms.clean import CleanRecords
-from transforms.dedup import FlagDuplicates, KeepUniqueIds
+from transforms.dedup import FlagDuplicates, FlagDuplicatesWithHistory, KeepUniqueIds
+from transforms.index import WriteIndexDay
 from transforms.read import FILE_NAMESPACE, InputSpec, ReadDumps, origin_file
 from transforms.write import WriteRecords
 
@@ -44,8 +46,13 @@ class _CountByFileFn(beam.DoFn):
         yield element
 
 
-def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
-    """Add the job's whole graph to ``p``; returns the documents, clusters and rejected collections."""
+def build(p: beam.Pipeline, job: Job, index: IndexRun | None = None) -> dict[str, beam.PCollection]:
+    """Add the job's whole graph to ``p``; returns the documents, clusters and rejected collections.
+
+    A job with an ``index`` section needs the run's plan (``pipeline.index.plan_run``): the days it matches and
+    the folder it writes its own additions to (published by the launcher after the run)."""
+    if job.index is not None and index is None:
+        raise ValueError("a job with an index section needs its run plan (pipeline.index.plan_run)")
     read = p | "Read" >> ReadDumps(
         inputs=[InputSpec(i.path, i.format, i.source, i.max_decompressed_bytes) for i in job.inputs],
         max_record_bytes=job.read.max_record_bytes,
@@ -60,7 +67,21 @@ def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
         )
     cleaned = read["records"] | "Clean" >> CleanRecords(**job.clean.transform_kwargs(), templates=templates)
     unique = cleaned.documents | "UniqueIds" >> KeepUniqueIds()
-    dedup = unique.documents | "Dedup" >> FlagDuplicates(**job.dedup.transform_kwargs())
+    dedup_kwargs = job.dedup.transform_kwargs()
+    if index is None:
+        dedup = unique.documents | "Dedup" >> FlagDuplicates(**dedup_kwargs)
+    else:
+        dedup = unique.documents | "Dedup" >> FlagDuplicatesWithHistory(
+            partitions=index.partitions, history=index.history, **dedup_kwargs
+        )
+        dedup["indexed"] | "WriteIndex" >> WriteIndexDay(
+            folder=index.folder,
+            partitions=index.partitions,
+            bands=dedup_kwargs["bands"],
+            rows=dedup_kwargs["rows"],
+            lede_bands=dedup_kwargs["lede_bands"],
+            lede_rows=dedup_kwargs["lede_rows"],
+        )
     rejected = (read["rejected"], cleaned.rejected, unique.rejected) | "AllRejected" >> beam.Flatten()
 
     documents = dedup["documents"]
@@ -70,7 +91,11 @@ def build(p: beam.Pipeline, job: Job) -> dict[str, beam.PCollection]:
     rejected = rejected | "CountRejectedByFile" >> beam.ParDo(_CountByFileFn("rejected"))
     out = job.output
     documents | "WriteDocuments" >> WriteRecords(
-        path=out.path, name="documents", fmt=out.format, num_shards=out.num_shards
+        path=out.path,
+        name="documents",
+        fmt=out.format,
+        num_shards=out.num_shards,
+        first_seen=index is not None,
     )
     dedup["clusters"] | "WriteClusters" >> WriteRecords(
         path=out.path, name="clusters", num_shards=out.num_shards

@@ -784,6 +784,22 @@ def render_html(data: ReportData) -> str:
         f" + skipped {rec.get('skipped', 0)}.</p></div></div></section>"
     )
 
+    ix = s.get("index")
+    if ix:  # a scheduled run against a history index (pipeline/index.py)
+        days = (
+            f"{ix['days_matched']} days of it ({esc(ix['first_day_matched'])} to {esc(ix['last_day_matched'])})"
+            if ix.get("days_matched")
+            else "no earlier day (none published in the window)"
+        )
+        sections.append(
+            f'<section id="history"><h2>History index</h2><p>Run date {esc(ix["run_date"])}, index '
+            f"<code>{esc(ix['path'])}</code>, window {esc(ix['window'][0])} to {esc(ix['window'][1])}: matched "
+            f"{days}; {ix['duplicates_of_history']} documents are copies of a document of an earlier day "
+            f"(<code>first_seen</code>), {ix['history_keys_matched']} index keys matched, "
+            f"{ix['history_probes']} historical documents verified. This run adds {ix['documents_added']} "
+            f"documents ({ix['keys_added']} keys) once it is published.</p></section>"
+        )
+
     stage_table = _table(
         "table-stages",
         ["stage", "seen", "kept", "dropped", "dropped by reason"],

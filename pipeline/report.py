@@ -214,6 +214,17 @@ def render_summary(summary: dict[str, Any]) -> str:
         for path, f in rec.get("files", {}).items()
         if not f["balanced"]
     ]
+    ix = summary.get("index")
+    if ix:
+        matched = (
+            f"{ix['days_matched']} days ({ix['first_day_matched']} .. {ix['last_day_matched']})"
+            if ix["days_matched"]
+            else "no earlier day"
+        )
+        lines.append(
+            f"  index              {ix['run_date']}: matched {matched}: {ix['duplicates_of_history']} copies of "
+            f"earlier days; adding {ix['documents_added']} documents ({ix['keys_added']} keys)"
+        )
     lines.append("outputs:")
     lines += [f"  {name:<12} {path}" for name, path in summary["outputs"].items()]
     return "\n".join(lines)

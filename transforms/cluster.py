@@ -30,10 +30,11 @@ from typing import Any, NamedTuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.index import parse_history_id, real_id
 from transforms.lsh import Edge
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict
+from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict, is_history
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
@@ -318,15 +319,19 @@ def group_verdicts(members: Sequence[str], assignment: Assignment | None) -> lis
 
 
 def _verdicts(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Verdict]]:
-    _, grouped = element
+    node, grouped = element
     assignment = grouped["assignment"][0] if grouped["assignment"] else None
     for members in grouped["group"]:
         yield from group_verdicts(members, assignment)
+    if not grouped["group"] and is_history(node):
+        # a history node found by its bands only (no exact copy in the run) is in no exact group of the run
+        yield from group_verdicts((node,), assignment)
 
 
 def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> Cluster | None:
     """The cluster's summary record, or None for a document alone in its cluster."""
-    members = sorted(verdicts)
+    # by id; a page crawled again has its historical canonical's id too, and comes after it
+    members = sorted(verdicts, key=lambda mv: (mv[0], mv[1].duplicate_of is not None))
     if len(members) < 2:
         return None
     sims = [v.similarity for _, v in members if v.similarity is not None]
@@ -344,16 +349,57 @@ def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> 
 
 
 def _cluster(element: tuple[str, Iterable[tuple[str, Verdict]]]) -> Iterator[Cluster]:
-    record = cluster_record(*element)
+    cluster_id, verdicts = element
+    record = cluster_record(real_id(cluster_id), ((real_id(m), v) for m, v in verdicts))
     if record is not None:
         yield record
+
+
+def resolve_history(verdict: Verdict) -> Verdict:
+    """A verdict whose cluster's canonical is a document of an earlier run (a history node): its real id as
+    ``cluster_id`` and ``duplicate_of``, and the day it was first seen as ``first_seen``."""
+    parsed = parse_history_id(verdict.cluster_id)
+    if parsed is None:
+        return verdict
+    doc_id, day = parsed
+    duplicate_of = doc_id if verdict.duplicate_of is not None else None
+    return verdict._replace(cluster_id=doc_id, duplicate_of=duplicate_of, first_seen=day)
+
+
+def _keeps(element: tuple[str, Verdict]) -> bool:
+    """A history node takes part in the run's clusters only as a canonical (it may have joined a longer
+    document of the run it is an excerpt of: then the run's document is the canonical, and the history node
+    is nothing of the run's)."""
+    node, verdict = element
+    return not is_history(node) or verdict.cluster_id == node
+
+
+class _ResolveHistoryFn(beam.DoFn):
+    def setup(self) -> None:
+        self._dups = Metrics.counter("index", "duplicates_of_history")
+
+    def process(self, element: tuple[str, Verdict]) -> Iterator[tuple[str, Verdict]]:
+        node, verdict = element
+        if not is_history(node):  # history nodes are not documents of the run
+            resolved = resolve_history(verdict)
+            if resolved.first_seen is not None:
+                self._dups.inc()
+            yield node, resolved
 
 
 class BuildVerdicts(beam.PTransform):
     """``{"groups", "assignments"} -> {"verdicts": PCollection[(id, Verdict)], "clusters": PCollection[Cluster]}``.
 
     One verdict per document of every exact group; one cluster record per cluster of two or more.
+
+    ``history=True``: some nodes are documents of earlier runs (``transforms.index``). They get no verdict; a
+    cluster whose canonical is one names it by its real id, with ``first_seen`` on its copies' verdicts, and
+    its cluster record lists the historical canonical among its members.
     """
+
+    def __init__(self, *, history: bool = False):
+        super().__init__()
+        self._history = history
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         verdicts = (
@@ -361,10 +407,14 @@ class BuildVerdicts(beam.PTransform):
             | "JoinGroups" >> beam.CoGroupByKey()
             | "Verdicts" >> beam.FlatMap(_verdicts)
         )
+        if self._history:
+            verdicts = verdicts | "HistoryAsCanonicals" >> beam.Filter(_keeps)
         clusters = (
             verdicts
             | "KeyByCluster" >> beam.Map(lambda kv: (kv[1].cluster_id, kv))
             | "GroupByCluster" >> beam.GroupByKey()
             | "ClusterRecords" >> beam.FlatMap(_cluster)
         )
+        if self._history:
+            verdicts = verdicts | "ResolveHistory" >> beam.ParDo(_ResolveHistoryFn())
         return {"verdicts": verdicts, "clusters": clusters}

@@ -17,6 +17,7 @@ from apache_beam.metrics import Metrics
 
 from transforms import records as R
 from transforms.cluster import POLICY_KEYS, AssignClusters, BuildVerdicts, ExactGroups, canonical_rank
+from transforms.index import HistoryDay, LookupHistoryKeys, LookupHistoryProbes, run_rank
 from transforms.lsh import FindCandidatePairs, VerifyPairs
 from transforms.minhash import ComputeMinHash, Sketch
 from transforms.records import Document, Rejected, Verdict
@@ -73,7 +74,9 @@ class KeepUniqueIds(beam.PTransform):
         )
 
 
-def _with_rank(sketch: Sketch, order: Sequence[str], source_priority: Sequence[str]) -> Sketch:
+def _with_rank(
+    sketch: Sketch, order: Sequence[str], source_priority: Sequence[str], history: bool = False
+) -> Sketch:
     rank = canonical_rank(
         doc_id=sketch.id,
         published=sketch.published,
@@ -82,7 +85,7 @@ def _with_rank(sketch: Sketch, order: Sequence[str], source_priority: Sequence[s
         order=order,
         source_priority=source_priority,
     )
-    return sketch._replace(rank=rank)
+    return sketch._replace(rank=run_rank(rank) if history else rank)
 
 
 class _ApplyVerdictFn(beam.DoFn):
@@ -114,7 +117,11 @@ class _ApplyVerdictFn(beam.DoFn):
                 duplicate_of=verdict.duplicate_of,
                 dup_type=verdict.dup_type,
                 similarity=verdict.similarity,
+                first_seen=verdict.first_seen,
             )
+            if verdict.duplicate_of is None:  # canonicals and unique documents go to the history index
+                for sketch in grouped.get("sketch", ()):
+                    yield beam.pvalue.TaggedOutput("indexed", sketch)
 
 
 class FlagDuplicates(beam.PTransform):
@@ -123,6 +130,8 @@ class FlagDuplicates(beam.PTransform):
     Exact duplicates by hash of the hashing form; near duplicates and excerpts by MinHash LSH, each candidate
     verified on its exact shingle sets; clusters built around a canonical chosen by ``canonical_order`` (see
     ``cluster.py``). Documents need unique ids.
+
+    ``FlagDuplicatesWithHistory`` adds documents of earlier runs.
     """
 
     def __init__(
@@ -182,24 +191,76 @@ class FlagDuplicates(beam.PTransform):
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)
         self._priority = tuple(source_priority)
+        self._index: tuple[LookupHistoryKeys, LookupHistoryProbes] | None = None  # FlagDuplicatesWithHistory
 
     def expand(self, docs: beam.PCollection) -> dict[str, beam.PCollection]:
-        order, priority = self._order, self._priority
-        sketches = docs | "MinHash" >> self._sign | "Rank" >> beam.Map(_with_rank, order, priority)
-        exact = sketches | "ExactGroups" >> ExactGroups()
-        reps = exact["reps"] | "HasSignature" >> beam.Filter(lambda s: bool(s.values))
-        pairs = reps | "CandidatePairs" >> self._pairs
-        edges = (pairs, reps) | "VerifyPairs" >> self._verify
-        assignments = edges | "Cluster" >> self._assign
-        built = {"groups": exact["groups"], "assignments": assignments} | "Verdicts" >> BuildVerdicts()
-        in_lsh = sketches | "LshFlag" >> beam.Map(lambda s: (s.id, bool(s.values)))
-        documents = (
-            {
-                "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d)),
-                "verdict": built["verdicts"],
-                "lsh": in_lsh,
-            }
-            | "JoinVerdicts" >> beam.CoGroupByKey()
-            | "ApplyVerdicts" >> beam.ParDo(_ApplyVerdictFn())
+        order, priority, index = self._order, self._priority, self._index
+        sketches = (
+            docs | "MinHash" >> self._sign | "Rank" >> beam.Map(_with_rank, order, priority, bool(index))
         )
-        return {"documents": documents, "clusters": built["clusters"]}
+        if index is None:
+            exact = sketches | "ExactGroups" >> ExactGroups()
+            reps = exact["reps"] | "HasSignature" >> beam.Filter(lambda s: bool(s.values))
+            pairs = reps | "CandidatePairs" >> self._pairs
+            edges = (pairs, reps) | "VerifyPairs" >> self._verify
+        else:
+            found = sketches | "LookupHistory" >> index[0]
+            members = (sketches, found["exact"]) | "WithHistory" >> beam.Flatten()
+            exact = members | "ExactGroups" >> ExactGroups()
+            reps = exact["reps"] | "HasSignature" >> beam.Filter(lambda s: bool(s.values))
+            pairs = (reps, found["bands"]) | "CandidatePairs" >> self._pairs
+            probes = pairs | "HistoryProbes" >> index[1]
+            edges = (pairs, reps, probes) | "VerifyPairs" >> self._verify
+        assignments = edges | "Cluster" >> self._assign
+        built = {"groups": exact["groups"], "assignments": assignments} | "Verdicts" >> BuildVerdicts(
+            history=index is not None
+        )
+        in_lsh = sketches | "LshFlag" >> beam.Map(lambda s: (s.id, bool(s.values)))
+        joined = {
+            "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d)),
+            "verdict": built["verdicts"],
+            "lsh": in_lsh,
+        }
+        if index is None:
+            documents = (
+                joined
+                | "JoinVerdicts" >> beam.CoGroupByKey()
+                | "ApplyVerdicts" >> beam.ParDo(_ApplyVerdictFn())
+            )
+            return {"documents": documents, "clusters": built["clusters"]}
+        joined["sketch"] = sketches | "KeySketches" >> beam.Map(lambda s: (s.id, s))
+        out = (
+            joined
+            | "JoinVerdicts" >> beam.CoGroupByKey()
+            | "ApplyVerdicts" >> beam.ParDo(_ApplyVerdictFn()).with_outputs("indexed", main="documents")
+        )
+        return {"documents": out.documents, "clusters": built["clusters"], "indexed": out.indexed}
+
+
+class FlagDuplicatesWithHistory(FlagDuplicates):
+    """``PCollection[Document] -> {"documents", "clusters", "indexed": PCollection[Sketch]}``: ``FlagDuplicates``
+    (the same keyword arguments) against a history index as well (``transforms/index.py``).
+
+    The documents of the ``history`` days that share a band key or the exact text of a document of the batch
+    join its dedup as nodes that outrank every document of the batch (first seen wins across runs): a copy of
+    one gets ``duplicate_of`` its real id and ``first_seen`` its day. ``indexed`` holds the sketches of the
+    batch's canonicals and unique documents, for ``WriteIndexDay``. ``partitions``: the index's partition count.
+    """
+
+    def __init__(
+        self,
+        *,
+        partitions: int,
+        history: Sequence[HistoryDay | tuple[str, str, tuple[str, ...]]] = (),
+        **dedup: Any,
+    ):
+        super().__init__(**dedup)
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
+        keys = {k: dedup[k] for k in ("bands", "rows")}
+        keys |= {"lede_bands": dedup.get("lede_bands", 10), "lede_rows": dedup.get("lede_rows", 3)}
+        days = [HistoryDay(*h) for h in history]
+        self._index = (
+            LookupHistoryKeys(history=days, partitions=partitions, **keys),
+            LookupHistoryProbes(history=days, partitions=partitions),
+        )

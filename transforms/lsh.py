@@ -19,7 +19,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, NEAR, PASSAGE
+from transforms.records import CONTAINED, NEAR, PASSAGE, is_history
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -79,12 +79,18 @@ def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str,
 
     Up to ``all_pairs_limit`` members every pair is a candidate; above it (templated pages, boilerplate) the
     bucket becomes a star to its smallest id, so a hot bucket costs edges linear in its size, not quadratic.
+    Two documents of the history index (``records.is_history``) are never paired: earlier runs settled them.
     """
     members = sorted(set(ids))
     if len(members) <= all_pairs_limit:
-        return [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+        return [
+            (a, b)
+            for i, a in enumerate(members)
+            for b in members[i + 1 :]
+            if not (is_history(a) and is_history(b))
+        ]
     head = members[0]
-    return [(head, b) for b in members[1:]]
+    return [(head, b) for b in members[1:] if not (is_history(head) and is_history(b))]
 
 
 class Edge(NamedTuple):
@@ -207,6 +213,24 @@ def figures_agree(
     return (whole is None or whole >= min_agreement) and (lede is None or lede > 0)
 
 
+def lede_keys(sketch: Sketch, *, lede_bands: int, lede_rows: int) -> list[bytes]:
+    """The lede band keys of a sketch (kind ``L``), sorted and unique: its own lede's, and those of the items of
+    a round-up (``Sketch.section_values``), which band like ledes so a story meets the round-up carrying its
+    opening. None when ``lede_bands`` is 0 or the sketch has no lede signature."""
+    if not lede_bands or not sketch.lede_values:
+        return []
+    lede = np.frombuffer(sketch.lede_values, dtype="<u8")
+    if lede.size < lede_bands * lede_rows:
+        raise ValueError(f"lede signature of {lede.size} values cannot fill the lede bands")
+    fp = sketch.fingerprint
+    keys = set(band_keys(lede, bands=lede_bands, rows=lede_rows, fingerprint=fp, kind=b"L"))
+    sections = np.frombuffer(sketch.section_values, dtype="<u8")
+    for k in range(0, sections.size, lede.size):
+        part = sections[k : k + lede.size]
+        keys.update(band_keys(part, bands=lede_bands, rows=lede_rows, fingerprint=fp, kind=b"L"))
+    return sorted(keys)
+
+
 class _BandFn(beam.DoFn):
     def __init__(self, bands: int, rows: int, lede_bands: int = 0, lede_rows: int = 3):
         self._bands, self._rows = bands, rows
@@ -228,28 +252,8 @@ class _BandFn(beam.DoFn):
             )
         for key in band_keys(values, bands=self._bands, rows=self._rows, fingerprint=sketch.fingerprint):
             yield key, sketch.id
-        if self._lede_bands and sketch.lede_values:
-            lede = np.frombuffer(sketch.lede_values, dtype="<u8")
-            if lede.size < self._lede_bands * self._lede_rows:
-                raise ValueError(f"lede signature of {lede.size} values cannot fill the lede bands")
-            fp = sketch.fingerprint
-            keys = set(
-                band_keys(lede, bands=self._lede_bands, rows=self._lede_rows, fingerprint=fp, kind=b"L")
-            )
-            # The items of a round-up band like ledes: a story meets the round-up that carries its opening.
-            sections = np.frombuffer(sketch.section_values, dtype="<u8")
-            for k in range(0, sections.size, lede.size):
-                keys.update(
-                    band_keys(
-                        sections[k : k + lede.size],
-                        bands=self._lede_bands,
-                        rows=self._lede_rows,
-                        fingerprint=fp,
-                        kind=b"L",
-                    )
-                )
-            for key in sorted(keys):
-                yield key, sketch.id
+        for key in lede_keys(sketch, lede_bands=self._lede_bands, lede_rows=self._lede_rows):
+            yield key, sketch.id
 
 
 class _BucketPairsFn(beam.DoFn):
@@ -271,13 +275,15 @@ class _BucketPairsFn(beam.DoFn):
         head: str | None = None
         size = 0
         small: list[str] = []
+        of_run = False  # a bucket of history nodes alone (their run copies are exact copies) pairs nothing
         for member in ids:
             size += 1
             if head is None or member < head:
                 head = member
             if size <= self._limit:
                 small.append(member)
-        if size < 2 or head is None:
+            of_run = of_run or not is_history(member)
+        if size < 2 or head is None or not of_run:
             return
         self._buckets.inc()
         self._sizes.update(size)
@@ -286,8 +292,9 @@ class _BucketPairsFn(beam.DoFn):
             return
         self._hot.inc()
         self._hot_members.inc(size)
+        history_head = is_history(head)
         for member in ids:  # Beam iterables can be read again (re-fetched lazily on distributed runners)
-            if member != head:
+            if member != head and not (history_head and is_history(member)):
                 yield head, member
 
 
@@ -296,7 +303,11 @@ class FindCandidatePairs(beam.PTransform):
 
     Besides the bands of the whole signature, ``lede_bands`` x ``lede_rows`` bands of the lede's signature make
     a pair a candidate when the stories open alike: an excerpt shares little of its story's shingles (Jaccard
-    0.25-0.5) but nearly all of its lede."""
+    0.25-0.5) but nearly all of its lede.
+
+    The input may also be ``(sketches, history)``: ``history`` is a ``PCollection[(band_key, node_id)]`` of
+    documents of earlier runs (``transforms.index.LookupHistoryKeys``) grouped with the batch's own bands; two
+    history nodes are never paired."""
 
     def __init__(
         self, *, bands: int, rows: int, all_pairs_limit: int = 16, lede_bands: int = 0, lede_rows: int = 3
@@ -311,10 +322,17 @@ class FindCandidatePairs(beam.PTransform):
             raise ValueError("all_pairs_limit must be at least 2")
         self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
 
-    def expand(self, sketches: beam.PCollection) -> beam.PCollection:
+    def expand(
+        self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]
+    ) -> beam.PCollection:
+        sketches, history = inputs if isinstance(inputs, tuple) else (inputs, None)
+        banded = sketches | "Band" >> beam.ParDo(
+            _BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows)
+        )
+        if history is not None:
+            banded = (banded, history) | "WithHistory" >> beam.Flatten()
         return (
-            sketches
-            | "Band" >> beam.ParDo(_BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows))
+            banded
             | "GroupByBand" >> beam.GroupByKey()
             | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
             | "DistinctPairs" >> beam.Distinct()
@@ -456,7 +474,8 @@ class VerifyPairs(beam.PTransform):
     ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
     0 turns containment off), and stating the same figures (``figures_agree``); or, with ``passage_threshold``,
     one carrying the other's opening and that share of its shingles (``passage``: round-ups). Two joins bring
-    each pair both sketches; nothing is held globally."""
+    each pair both sketches; nothing is held globally. A third input, ``PCollection[(node_id, Probe)]``, adds
+    the probes of history nodes (``transforms.index.LookupHistoryProbes``)."""
 
     def __init__(
         self,
@@ -482,9 +501,11 @@ class VerifyPairs(beam.PTransform):
             threshold, containment_threshold, min_contained, figure_agreement, passage_threshold
         )
 
-    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
-        pairs, sketches = inputs
+    def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:
+        pairs, sketches = inputs[0], inputs[1]
         by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, to_probe(s)))
+        if len(inputs) > 2:
+            by_id = (by_id, inputs[2]) | "WithHistory" >> beam.Flatten()
         left = (
             {"pairs": pairs, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()

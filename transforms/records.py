@@ -79,6 +79,16 @@ CONTAINED = "contained"  # an excerpt or truncated copy: its shingles lie mostly
 PASSAGE = "passage"  # a round-up or digest carrying the canonical's opening as one of its items
 
 
+# Documents of earlier runs take part in a run's dedup (transforms/index.py) under ids that start with this mark:
+# never the id of a document of the run (ids are URLs, hashes and record ids; a crawled-again page keeps its id).
+HISTORY_MARK = "\x00"
+
+
+def is_history(node_id: str) -> bool:
+    """Is this dedup node a document of an earlier run (from the history index)?"""
+    return node_id.startswith(HISTORY_MARK)
+
+
 class RawRecord(NamedTuple):
     """One input record as read: a page (``kind="html"``) or a text dump (``kind="text"``)."""
 
@@ -119,6 +129,9 @@ class Document(NamedTuple):
     duplicate_of: str | None = None
     dup_type: str | None = None
     similarity: float | None = None
+    # with a history index: the run date the canonical was first seen, when it is a document of an earlier run
+    # (written only by runs with an index, so the outputs of runs without one keep their fields)
+    first_seen: str | None = None
 
 
 class Rejected(NamedTuple):
@@ -139,6 +152,7 @@ class Verdict(NamedTuple):
     duplicate_of: str | None = None
     dup_type: str | None = None
     similarity: float | None = None
+    first_seen: str | None = None  # the canonical's first run date, when it comes from the history index
 
 
 class Cluster(NamedTuple):
@@ -169,9 +183,12 @@ def content_hash(hash_text: str) -> str:
     return xxhash.xxh3_128_hexdigest(hash_text.encode("utf-8", "surrogatepass"))
 
 
-def to_json(record: NamedTuple) -> str:
-    """One output line: the record's fields in declaration order, ``meta`` as an object."""
+def to_json(record: NamedTuple, *, first_seen: bool = False) -> str:
+    """One output line: the record's fields in declaration order, ``meta`` as an object. A document's
+    ``first_seen`` is written only when asked (runs with a history index)."""
     data: dict[str, Any] = record._asdict()
+    if not first_seen:
+        data.pop("first_seen", None)
     if "meta" in data:
         data["meta"] = json.loads(data["meta"])
     data.pop("hash_text", None)

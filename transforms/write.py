@@ -40,19 +40,24 @@ DOCUMENT_SCHEMA = pa.schema(
         ("similarity", pa.float64()),
     ]
 )
+# Runs with a history index also write the run date a copy's canonical was first seen (None for the others).
+HISTORY_DOCUMENT_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("first_seen", pa.string()))
 
 
-def to_parquet_row(record: NamedTuple) -> dict[str, Any]:
+def to_parquet_row(record: NamedTuple, schema: pa.Schema = DOCUMENT_SCHEMA) -> dict[str, Any]:
     """A Document as a Parquet row (``meta`` stays a JSON string, the hashing form is not written)."""
     row = record._asdict()
-    return {name: row[name] for name in DOCUMENT_SCHEMA.names}
+    return {name: row[name] for name in schema.names}
 
 
 class WriteRecords(beam.PTransform):
     """``PCollection[NamedTuple] -> files``: one output folder of JSON Lines (or Parquet) shards, counted as
-    ``write/<name>``. ``num_shards=0`` lets the runner decide."""
+    ``write/<name>``. ``num_shards=0`` lets the runner decide. ``first_seen``: documents carry the field of
+    that name (runs with a history index)."""
 
-    def __init__(self, *, path: str, name: str, fmt: str = "jsonl", num_shards: int = 0):
+    def __init__(
+        self, *, path: str, name: str, fmt: str = "jsonl", num_shards: int = 0, first_seen: bool = False
+    ):
         super().__init__()
         if fmt not in FORMATS:
             raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -62,17 +67,19 @@ class WriteRecords(beam.PTransform):
             raise ValueError("num_shards must be 0 (runner decides) or more")
         self._prefix = f"{path.rstrip('/')}/{name}/part"
         self._name, self._fmt, self._shards = name, fmt, num_shards
+        self._first_seen = first_seen and name == "documents"
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
         counted = pcoll | "Count" >> beam.ParDo(CountElements(STAGE, self._name))
         if self._fmt == "parquet":
+            schema = HISTORY_DOCUMENT_SCHEMA if self._first_seen else DOCUMENT_SCHEMA
             return (
                 counted
-                | "ToRow" >> beam.Map(to_parquet_row)
+                | "ToRow" >> beam.Map(to_parquet_row, schema)
                 | "WriteParquet"
                 >> beam.io.WriteToParquet(
                     self._prefix,
-                    DOCUMENT_SCHEMA,
+                    schema,
                     file_name_suffix=".parquet",
                     num_shards=self._shards,
                     shard_name_template=SHARD_TEMPLATE,
@@ -80,7 +87,7 @@ class WriteRecords(beam.PTransform):
             )
         return (
             counted
-            | "ToJson" >> beam.Map(to_json)
+            | "ToJson" >> beam.Map(to_json, first_seen=self._first_seen)
             | "WriteJson"
             >> beam.io.WriteToText(
                 self._prefix,
