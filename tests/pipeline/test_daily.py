@@ -69,6 +69,18 @@ def record(doc_id: str, day: str, sentences: list[str], site: str) -> dict[str, 
     }
 
 
+def roundup(lead: list[str], seed: int) -> list[str]:
+    """A briefs page: a filler item, the opening of ``lead`` under its own headline, another filler item (each
+    item one paragraph)."""
+    return [
+        " ".join(story(seed)[:3]),
+        "Harbour Freight Talks Resume",
+        " ".join(lead[:3]),
+        "Council Budget Vote Delayed",
+        " ".join(story(seed + 1)[:3]),
+    ]
+
+
 DAYS: dict[str, list[dict[str, Any]]] = {
     D1: [
         record("d1-s1", D1, STORIES["s1"], "wire.example"),
@@ -89,6 +101,7 @@ DAYS: dict[str, list[dict[str, Any]]] = {
         record("d3-s5-copy", D3, near_copy(STORIES["s5"], 4), "weekly.example"),  # copy of day 2's s5
         record("d3-s1-copy", D3, near_copy(STORIES["s1"], 5), "weekly.example"),  # copy of day 1's s1
         record("d3-s6", D3, STORIES["s6"], "wire.example"),
+        record("d3-briefs", D3, roundup(STORIES["s5"], 90), "weekly.example"),  # carries day 2's s5 opening
     ],
     D4: [  # the killed run
         record("d4-s7", D4, STORIES["s7"], "wire.example"),
@@ -122,6 +135,7 @@ FLAGS: dict[str, dict[str, tuple[str | None, str | None, str | None, str]]] = {
         "d3-s5-copy": ("d2-s5", "near", D2, "d2-s5"),
         "d3-s1-copy": ("d1-s1", "near", D1, "d1-s1"),
         "d3-s6": (None, None, None, "d3-s6"),
+        "d3-briefs": ("d2-s5", "passage", D2, "d2-s5"),
     },
     D5: {
         "d5-s2-copy": (None, None, None, "d5-s2-copy"),  # its canonical (day 1) is outside the window
@@ -199,7 +213,7 @@ def test_each_day_adds_its_canonicals_and_uniques_only(daily: dict[str, Any]) ->
     assert {d: days[d]["documents"] for d in days} == {D1: 4, D2: 1, D3: 1}
     s3 = daily[D3]["summary"]["index"]
     assert (s3["days_matched"], s3["first_day_matched"], s3["last_day_matched"]) == (2, D1, D2)
-    assert (s3["duplicates_of_history"], s3["documents_added"], s3["published"]) == (2, 1, True)
+    assert (s3["duplicates_of_history"], s3["documents_added"], s3["published"]) == (3, 1, True)
     assert daily[D1]["summary"]["index"]["days_matched"] == 0
     report = (daily["root"] / "out" / D3 / "report.html").read_text(encoding="utf-8")
     assert '<section id="history">' in report and f"{D1} to {D2}" in report
@@ -217,7 +231,7 @@ def test_clusters_name_the_historical_canonical(daily: dict[str, Any]) -> None:
         if line
     ]
     got = sorted((c["canonical_id"], c["member_ids"]) for c in clusters)
-    assert got == [("d1-s1", ["d1-s1", "d3-s1-copy"]), ("d2-s5", ["d2-s5", "d3-s5-copy"])]
+    assert got == [("d1-s1", ["d1-s1", "d3-s1-copy"]), ("d2-s5", ["d2-s5", "d3-briefs", "d3-s5-copy"])]
 
 
 def test_rerun_of_day_two_gives_the_same_flags_and_replaces_its_entry(daily: dict[str, Any]) -> None:
