@@ -27,9 +27,9 @@ REUTERS = REPO.parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl
 SYNDICATION = {"limit_collection": 1500, "seed": 7, "stories": 400}
 
 
-def record_digests(run_dir: Path) -> dict[str, dict[str, str]]:
+def record_digests(run_dir: Path, root: Path) -> dict[str, dict[str, str]]:
     """{output name: {record key: 16-hex digest of the record with sorted keys}} of a run's documents and
-    clusters."""
+    clusters; origins are taken relative to ``root`` (the checkout or the temporary folder moves)."""
     out: dict[str, dict[str, str]] = {}
     for name, key in (("documents", "id"), ("clusters", "cluster_id")):
         digests: dict[str, str] = {}
@@ -37,19 +37,21 @@ def record_digests(run_dir: Path) -> dict[str, dict[str, str]]:
             for line in part.read_text(encoding="utf-8").splitlines():
                 if line:
                     record = json.loads(line)
+                    if "origin" in record:
+                        record["origin"] = record["origin"].replace(str(root), "ROOT")
                     digests[record[key]] = xxhash.xxh64_hexdigest(json.dumps(record, sort_keys=True).encode())
         out[name] = dict(sorted(digests.items()))
     return out
 
 
-def _run(job: dict[str, Any], tmp: Path) -> dict[str, dict[str, str]]:
+def _run(job: dict[str, Any], tmp: Path, root: Path) -> dict[str, dict[str, str]]:
     from pipeline.cli import main
 
     path = tmp / "job.yaml"
     path.write_text(yaml.safe_dump(job))
     out = tmp / "out"
     assert main(["run", str(path), "--output", str(out), "-q"]) == 0
-    return record_digests(out)
+    return record_digests(out, root)
 
 
 def demo_job() -> dict[str, Any]:
@@ -84,14 +86,14 @@ def _compare(name: str, got: dict[str, dict[str, str]]) -> None:
 
 
 def test_demo_records_are_as_before_the_speed_work(tmp_path: Path) -> None:
-    _compare("demo", _run(demo_job(), tmp_path))
+    _compare("demo", _run(demo_job(), tmp_path, REPO))
 
 
 @pytest.mark.skipif(
     not REUTERS.is_file(), reason=f"Reuters-21578 not found at {REUTERS} (needs ../shared next to the repo)"
 )
 def test_generated_batch_records_are_as_before_the_speed_work(tmp_path: Path) -> None:
-    _compare("syndication", _run(syndication_job(tmp_path), tmp_path))
+    _compare("syndication", _run(syndication_job(tmp_path), tmp_path, tmp_path))
 
 
 if __name__ == "__main__":  # rebuild the golden digests with the code as it is now
@@ -100,9 +102,9 @@ if __name__ == "__main__":  # rebuild the golden digests with the code as it is 
     golden: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "demo").mkdir()
-        golden["demo"] = _run(demo_job(), Path(d) / "demo")
+        golden["demo"] = _run(demo_job(), Path(d) / "demo", REPO)
         (Path(d) / "synd").mkdir()
-        golden["syndication"] = _run(syndication_job(Path(d) / "synd"), Path(d) / "synd")
+        golden["syndication"] = _run(syndication_job(Path(d) / "synd"), Path(d) / "synd", Path(d) / "synd")
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
     GOLDEN.write_text(json.dumps(golden, indent=0, sort_keys=True) + "\n")
     sizes = {k: {o: len(v) for o, v in runs.items()} for k, runs in golden.items()}
