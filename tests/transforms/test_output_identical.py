@@ -66,7 +66,9 @@ def syndication_job(tmp: Path) -> dict[str, Any]:
 
     stories = load_reuters(str(REUTERS), SYNDICATION["limit_collection"])
     docs, gold = build(
-        stories, find_similar_pairs(stories), Settings(seed=SYNDICATION["seed"], stories=SYNDICATION["stories"])
+        stories,
+        find_similar_pairs(stories),
+        Settings(seed=SYNDICATION["seed"], stories=SYNDICATION["stories"]),
     )
     write_benchmark(str(tmp / "batch"), docs, gold)
     return {
