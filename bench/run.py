@@ -153,8 +153,8 @@ def newsdedup_labels(run_dir: Path) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def measure_html(work: Path, pages: int, seed: int, workers: list[int]) -> dict[str, Any]:
-    info = C.html_corpus(pages, work / f"html-{pages}-s{seed}", seed=seed)
+def measure_html(work: Path, pages: int, seed: int, workers: list[int], limit: int | None = None) -> dict[str, Any]:
+    info = C.html_corpus(pages, work / f"html-{pages}-s{seed}", seed=seed, limit_collection=limit)
     path = work / f"html-{pages}-s{seed}" / "pages.jsonl"
     rows = []
     for w in workers:
@@ -175,9 +175,11 @@ def measure_html(work: Path, pages: int, seed: int, workers: list[int]) -> dict[
     return {"pages": info["pages"], "rows": rows, "target": 0.85}
 
 
-def measure_text(work: Path, n: int, seed: int, peers_python: str | None, workers: int) -> dict[str, Any]:
+def measure_text(
+    work: Path, n: int, seed: int, peers_python: str | None, workers: int, limit: int | None = None
+) -> dict[str, Any]:
     folder = work / f"text-{n}-s{seed}"
-    info = C.text_corpus(n, folder, seed=seed)
+    info = C.text_corpus(n, folder, seed=seed, limit_collection=limit)
     gold = json.loads((folder / "gold.json").read_text())
     dump = folder / "dump.jsonl"
     ours = run_newsdedup(dump, work / "runs" / f"text-{n}-w{workers}", workers, f"bench-text-{n}")
@@ -228,11 +230,11 @@ def measure_text(work: Path, n: int, seed: int, peers_python: str | None, worker
     return {"documents": info["documents"], "workers": workers, "tools": tools, "skipped": skipped}
 
 
-def measure_growth(work: Path, sizes: list[int], seed: int, workers: int) -> dict[str, Any]:
+def measure_growth(work: Path, sizes: list[int], seed: int, workers: int, limit: int | None = None) -> dict[str, Any]:
     rows = []
     for n in sizes:
         folder = work / f"text-{n}-s{seed}"
-        info = C.text_corpus(n, folder, seed=seed)
+        info = C.text_corpus(n, folder, seed=seed, limit_collection=limit)
         run = run_newsdedup(folder / "dump.jsonl", work / "runs" / f"growth-{n}-w{workers}", workers, f"bench-{n}")
         docs = info["documents"]
         rows.append(
@@ -248,11 +250,13 @@ def measure_growth(work: Path, sizes: list[int], seed: int, workers: int) -> dic
     return {"workers": workers, "rows": rows, "target_docs_per_second": 2000}
 
 
-def measure_profile(work: Path, n: int, seed: int, growth: dict[str, Any] | None) -> dict[str, Any]:
+def measure_profile(
+    work: Path, n: int, seed: int, growth: dict[str, Any] | None, limit: int | None = None
+) -> dict[str, Any]:
     from bench.stages import profile
 
     folder = work / f"text-{n}-s{seed}"
-    C.text_corpus(n, folder, seed=seed)
+    C.text_corpus(n, folder, seed=seed, limit_collection=limit)
     result = profile(folder / "dump.jsonl")
     pipeline_cpu = None
     for row in (growth or {}).get("rows", []):
@@ -331,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON, help="python of the peers' environment")
     ap.add_argument("--work", default="/tmp/newsdedup-bench", help="corpora and runs")
     ap.add_argument("--json", help="write the results here (default: WORK/results.json)")
+    ap.add_argument(
+        "--limit-collection", type=int, help="use only the first N Reuters stories (quick runs and tests)"
+    )
     args = ap.parse_args(argv)
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = set(only) - set(MEASUREMENTS)
@@ -345,13 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     t0 = time.perf_counter()
     if "html" in only:
-        results["html"] = measure_html(work, args.html_pages, args.seed, [int(w) for w in args.workers.split(",")])
+        workers = [int(w) for w in args.workers.split(",")]
+        results["html"] = measure_html(work, args.html_pages, args.seed, workers, args.limit_collection)
     if "text" in only:
-        results["text"] = measure_text(work, args.text_size, args.seed, args.peers_python, workers=2)
+        results["text"] = measure_text(
+            work, args.text_size, args.seed, args.peers_python, workers=2, limit=args.limit_collection
+        )
     if "growth" in only:
-        results["growth"] = measure_growth(work, sizes, args.seed, workers=2)
+        results["growth"] = measure_growth(work, sizes, args.seed, workers=2, limit=args.limit_collection)
     if "profile" in only:
-        results["profile"] = measure_profile(work, sizes[0], args.seed, results.get("growth"))
+        results["profile"] = measure_profile(work, sizes[0], args.seed, results.get("growth"), args.limit_collection)
     results["seconds"] = round(time.perf_counter() - t0, 1)
     table = render(results)
     results["table"] = table
