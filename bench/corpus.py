@@ -153,7 +153,9 @@ def html_corpus(
         return dict(json.loads(done.read_text()))
     text = text_corpus(n, out / "text", seed=seed, reuters=reuters, limit_collection=limit_collection)
     rng = random.Random(seed)
-    rows = [json.loads(line) for line in (out / "text" / "dump.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line) for line in (out / "text" / "dump.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     rows = rows[:n]
     others = [r.get("title") or "" for r in rng.sample(rows, min(len(rows), 200))]
     with open(out / "pages.jsonl", "w", encoding="utf-8") as fh:

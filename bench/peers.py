@@ -5,8 +5,10 @@ deduplication (its four stages on its LocalPipelineExecutor) and text-dedup's Mi
     /tmp/benchenv/bin/python bench/peers.py datatrove --input dump.jsonl --work DIR --processes 2 --json OUT
     /tmp/benchenv/bin/python bench/peers.py textdedup --input dump.jsonl --work DIR --processes 2 --json OUT
 
-Both get the settings newsdedup runs with: word 3-grams, 128 permutations as 42 bands x 3 rows, digits kept
-(datatrove's default folds numbers to one token; newsdedup keeps them), 64-bit hashes. ``OUT`` gets
+With ``--settings equal`` (the default) both get the settings newsdedup runs with: word 3-grams, 128 permutations
+as 42 bands x 3 rows, digits kept (datatrove's default folds numbers to one token; newsdedup keeps them), 64-bit
+hashes; with ``--settings default`` each runs with its own defaults (datatrove: 5-grams, 14 x 8; text-dedup:
+5-grams, 250 permutations, threshold 0.7). ``OUT`` gets
 ``{"tool", "version", "seconds", "stages", "labels": {url: cluster}}``: the wall time of the tool's own run (the
 dump's conversion to its input format is timed apart as ``prepare_seconds``) and every document's cluster (a
 document alone is its own cluster). Imports nothing of newsdedup.
@@ -33,16 +35,14 @@ def _split_dump(source: Path, folder: Path, parts: int) -> list[str]:
     dump order."""
     folder.mkdir(parents=True, exist_ok=True)
     urls: list[str] = []
-    outs = [open(folder / f"part{k:02d}.jsonl", "w", encoding="utf-8") for k in range(parts)]
-    try:
-        with open(source, encoding="utf-8") as fh:
-            for i, line in enumerate(fh):
-                row = json.loads(line)
-                urls.append(row["url"])
-                outs[i % parts].write(json.dumps({"url": row["url"], "text": row["text"]}) + "\n")
-    finally:
-        for out in outs:
-            out.close()
+    lines: list[list[str]] = [[] for _ in range(parts)]
+    with open(source, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            row = json.loads(line)
+            urls.append(row["url"])
+            lines[i % parts].append(json.dumps({"url": row["url"], "text": row["text"]}) + "\n")
+    for k, part in enumerate(lines):
+        (folder / f"part{k:02d}.jsonl").write_text("".join(part), encoding="utf-8")
     return urls
 
 
@@ -65,13 +65,16 @@ def run_datatrove(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     urls = _split_dump(Path(args.input), work / "input", args.processes)
     prepare = time.perf_counter() - t0
-    config = MinhashConfig(
-        n_grams=NGRAMS,
-        num_buckets=BANDS,
-        hashes_per_bucket=ROWS,
-        hash_config=HashConfig(precision=64),
-        norm_config=TextNormConfig(norm_numbers=False),
-    )
+    if args.settings == "equal":
+        config = MinhashConfig(
+            n_grams=NGRAMS,
+            num_buckets=BANDS,
+            hashes_per_bucket=ROWS,
+            hash_config=HashConfig(precision=64),
+            norm_config=TextNormConfig(norm_numbers=False),
+        )
+    else:  # its own defaults (5-grams, 14 buckets x 8 hashes, numbers folded), with 64-bit hashes as its docs advise
+        config = MinhashConfig(hash_config=HashConfig(precision=64))
 
     def reader() -> Any:
         return JsonlReader(str(work / "input"), id_key="url", glob_pattern="*.jsonl")
@@ -152,6 +155,7 @@ def run_datatrove(args: argparse.Namespace) -> dict[str, Any]:
                     labels[row["id"]] = f"c{cluster}"
     return {
         "tool": "datatrove",
+        "settings": args.settings,
         "version": version("datatrove"),
         "seconds": round(seconds, 3),
         "prepare_seconds": round(prepare, 3),
@@ -167,7 +171,7 @@ def run_textdedup(args: argparse.Namespace) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     t0 = time.perf_counter()
-    rows = [json.loads(line) for line in open(args.input, encoding="utf-8")]
+    rows = [json.loads(line) for line in Path(args.input).read_text(encoding="utf-8").splitlines()]
     urls = [r["url"] for r in rows]
     ds = datasets.Dataset.from_dict({"url": urls, "text": [r["text"] for r in rows]})
     ds.save_to_disk(str(work / "input"))
@@ -191,24 +195,13 @@ def run_textdedup(args: argparse.Namespace) -> dict[str, Any]:
         "url",
         "--num_proc",
         str(args.processes),
-        "--ngram",
-        str(NGRAMS),
-        "--min_length",
-        str(NGRAMS),
-        "--num_perm",
-        str(BANDS * ROWS),
-        "--b",
-        str(BANDS),
-        "--r",
-        str(ROWS),
-        "--threshold",
-        "0.5",
-        "--hash_func",
-        "xxh3",
-        "--hash_bits",
-        "64",
         "--debug",
     ]
+    if args.settings == "equal":
+        command += ["--ngram", str(NGRAMS), "--min_length", str(NGRAMS), "--num_perm", str(BANDS * ROWS)]
+        command += ["--b", str(BANDS), "--r", str(ROWS), "--threshold", "0.5", "--hash_func", "xxh3"]
+        command += ["--hash_bits", "64"]
+    # else its defaults: 5-grams, 250 permutations, threshold 0.7 (bands x rows derived), sha1
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
     t0 = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=work)
@@ -222,6 +215,7 @@ def run_textdedup(args: argparse.Namespace) -> dict[str, Any]:
     labels = {url: str(uf.find(url)) if url in uf.parent else url for url in urls}
     return {
         "tool": "text-dedup",
+        "settings": args.settings,
         "version": version("text-dedup"),
         "seconds": round(seconds, 3),
         "prepare_seconds": round(prepare, 3),
@@ -237,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", required=True, help="scratch folder (replaced)")
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--json", required=True, help="where to write the result")
+    ap.add_argument(
+        "--settings",
+        choices=("equal", "default"),
+        default="equal",
+        help="equal: newsdedup's shingles and LSH; default: the tool's own defaults",
+    )
     args = ap.parse_args(argv)
     result = run_datatrove(args) if args.tool == "datatrove" else run_textdedup(args)
     Path(args.json).write_text(json.dumps(result))

@@ -74,7 +74,9 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> dict[str, Any]:
+def measure(
+    command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> dict[str, Any]:
     """Run ``command``; its wall seconds, CPU seconds, peak memory of its process tree, and stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -98,7 +100,12 @@ def measure(command: list[str], *, env: dict[str, str] | None = None, cwd: Path 
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {proc.returncode}:\n{err[-4000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak[0] / 2**20), "stdout": out}
+    return {
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "peak_rss_mb": round(peak[0] / 2**20),
+        "stdout": out,
+    }
 
 
 def _env() -> dict[str, str]:
@@ -118,7 +125,9 @@ def run_newsdedup(inputs: Path, out: Path, workers: int, name: str) -> dict[str,
         "runner": {"name": "DirectRunner", "options": options},
     }
     (out / "job.yaml").write_text(yaml.safe_dump(job))
-    result = measure([sys.executable, "-m", "pipeline.cli", "run", str(out / "job.yaml"), "-q"], env=_env(), cwd=REPO)
+    result = measure(
+        [sys.executable, "-m", "pipeline.cli", "run", str(out / "job.yaml"), "-q"], env=_env(), cwd=REPO
+    )
     summary = json.loads((out / "run" / "summary.json").read_text())
     result.pop("stdout")
     result["documents"] = summary["reconciliation"].get("documents")
@@ -153,13 +162,16 @@ def newsdedup_labels(run_dir: Path) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def measure_html(work: Path, pages: int, seed: int, workers: list[int], limit: int | None = None) -> dict[str, Any]:
+def measure_html(
+    work: Path, pages: int, seed: int, workers: list[int], limit: int | None = None
+) -> dict[str, Any]:
     info = C.html_corpus(pages, work / f"html-{pages}-s{seed}", seed=seed, limit_collection=limit)
     path = work / f"html-{pages}-s{seed}" / "pages.jsonl"
     rows = []
     for w in workers:
         bare = measure(
-            [sys.executable, str(REPO / "bench" / "bare_extract.py"), str(path), "--processes", str(w)], env=_env()
+            [sys.executable, str(REPO / "bench" / "bare_extract.py"), str(path), "--processes", str(w)],
+            env=_env(),
         )
         ours = run_newsdedup(path, work / "runs" / f"html-w{w}", w, f"bench-html-w{w}")
         rows.append(
@@ -176,7 +188,13 @@ def measure_html(work: Path, pages: int, seed: int, workers: list[int], limit: i
 
 
 def measure_text(
-    work: Path, n: int, seed: int, peers_python: str | None, workers: int, limit: int | None = None
+    work: Path,
+    n: int,
+    seed: int,
+    peers_python: str | None,
+    workers: int,
+    limit: int | None = None,
+    peer_settings: tuple[str, ...] = ("equal",),
 ) -> dict[str, Any]:
     folder = work / f"text-{n}-s{seed}"
     info = C.text_corpus(n, folder, seed=seed, limit_collection=limit)
@@ -191,11 +209,11 @@ def measure_text(
         }
     ]
     skipped: dict[str, str] = {}
-    for tool in ("datatrove", "textdedup"):
+    for tool, settings in [(t, s) for t in ("datatrove", "textdedup") for s in peer_settings]:
         if not peers_python or not Path(peers_python).exists():
             skipped[tool] = f"no peers environment at {peers_python} (see bench/README.md)"
             continue
-        out = work / "runs" / f"{tool}-{n}.json"
+        out = work / "runs" / f"{tool}-{settings}-{n}.json"
         try:
             measure(
                 [
@@ -210,15 +228,18 @@ def measure_text(
                     str(workers),
                     "--json",
                     str(out),
+                    "--settings",
+                    settings,
                 ]
             )
         except RuntimeError as e:
-            skipped[tool] = str(e)[-500:]
+            skipped[f"{tool} ({settings})"] = str(e)[-500:]
             continue
         result = json.loads(out.read_text())
         tools.append(
             {
-                "tool": f"{result['tool']} {result['version']}",
+                "tool": f"{result['tool']} {result['version']}"
+                + (" (own defaults)" if settings == "default" else ""),
                 "seconds": result["seconds"],
                 "prepare_seconds": result["prepare_seconds"],
                 "stages": result["stages"],
@@ -230,12 +251,16 @@ def measure_text(
     return {"documents": info["documents"], "workers": workers, "tools": tools, "skipped": skipped}
 
 
-def measure_growth(work: Path, sizes: list[int], seed: int, workers: int, limit: int | None = None) -> dict[str, Any]:
+def measure_growth(
+    work: Path, sizes: list[int], seed: int, workers: int, limit: int | None = None
+) -> dict[str, Any]:
     rows = []
     for n in sizes:
         folder = work / f"text-{n}-s{seed}"
         info = C.text_corpus(n, folder, seed=seed, limit_collection=limit)
-        run = run_newsdedup(folder / "dump.jsonl", work / "runs" / f"growth-{n}-w{workers}", workers, f"bench-{n}")
+        run = run_newsdedup(
+            folder / "dump.jsonl", work / "runs" / f"growth-{n}-w{workers}", workers, f"bench-{n}"
+        )
         docs = info["documents"]
         rows.append(
             {
@@ -279,11 +304,16 @@ def render(results: dict[str, Any]) -> str:
     lines = [f"machine: {results['machine']}"]
     if "html" in results:
         h = results["html"]
-        lines += ["", f"1. HTML path, {h['pages']} pages: bare trafilatura loop / newsdedup (target >= {h['target']})"]
+        lines += [
+            "",
+            f"1. HTML path, {h['pages']} pages: bare trafilatura loop / newsdedup (target >= {h['target']})",
+        ]
         lines.append("| workers | bare loop s | newsdedup s | ratio |")
         lines.append("| --- | --- | --- | --- |")
         for r in h["rows"]:
-            lines.append(f"| {r['workers']} | {r['bare_seconds']:.1f} | {r['newsdedup_seconds']:.1f} | {r['ratio']:.2f} |")
+            lines.append(
+                f"| {r['workers']} | {r['bare_seconds']:.1f} | {r['newsdedup_seconds']:.1f} | {r['ratio']:.2f} |"
+            )
     if "text" in results:
         t = results["text"]
         lines += ["", f"2. Text path, {t['documents']} documents, {t['workers']} processes each"]
@@ -298,7 +328,10 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"  {tool} skipped: {why.splitlines()[0] if why else ''}")
     if "growth" in results:
         g = results["growth"]
-        lines += ["", f"3. Growth, text path, {g['workers']} workers (target >= {g['target_docs_per_second']} docs/s)"]
+        lines += [
+            "",
+            f"3. Growth, text path, {g['workers']} workers (target >= {g['target_docs_per_second']} docs/s)",
+        ]
         lines.append("| documents | seconds | peak memory MB | docs/s | us/document |")
         lines.append("| --- | --- | --- | --- | --- |")
         for r in g["rows"]:
@@ -309,19 +342,28 @@ def render(results: dict[str, Any]) -> str:
     if "profile" in results:
         p = results["profile"]
         total = p["pipeline_cpu_seconds"] or p["total_cpu_seconds"]
-        lines += ["", f"4. Stage profile, {p['documents']} documents (CPU seconds; share of the pipeline's {total:.1f})"]
+        lines += [
+            "",
+            f"4. Stage profile, {p['documents']} documents (CPU seconds; share of the pipeline's {total:.1f})",
+        ]
         lines.append("| stage | CPU s | us/document | share |")
         lines.append("| --- | --- | --- | --- |")
         for stage, sec in p["cpu_seconds"].items():
-            lines.append(f"| {stage} | {sec:.2f} | {p['us_per_document'][stage]:.0f} | {100 * sec / total:.1f}% |")
+            lines.append(
+                f"| {stage} | {sec:.2f} | {p['us_per_document'][stage]:.0f} | {100 * sec / total:.1f}% |"
+            )
         beam = p["beam_cpu_seconds"]
-        lines.append(f"| Beam (pipeline less stages) | {beam:.2f} | {1e6 * beam / p['documents']:.0f} | {100 * beam / total:.1f}% |")
+        lines.append(
+            f"| Beam (pipeline less stages) | {beam:.2f} | {1e6 * beam / p['documents']:.0f} | "
+            f"{100 * beam / total:.1f}% |"
+        )
     return "\n".join(lines)
 
 
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {mem:.0f} GiB, {system}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -332,6 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--html-pages", type=int, default=1000, help="measurement 1's pages")
     ap.add_argument("--workers", default="1,2", help="measurement 1's worker counts")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--peer-settings",
+        default="equal,default",
+        help="measurement 2: the peers with newsdedup's settings (equal) and/or their own defaults (default)",
+    )
     ap.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON, help="python of the peers' environment")
     ap.add_argument("--work", default="/tmp/newsdedup-bench", help="corpora and runs")
     ap.add_argument("--json", help="write the results here (default: WORK/results.json)")
@@ -342,26 +389,42 @@ def main(argv: list[str] | None = None) -> int:
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = set(only) - set(MEASUREMENTS)
     if unknown:
-        ap.error(f"unknown measurement(s) {', '.join(sorted(unknown))}; choose from {', '.join(MEASUREMENTS)}")
+        ap.error(
+            f"unknown measurement(s) {', '.join(sorted(unknown))}; choose from {', '.join(MEASUREMENTS)}"
+        )
     if not C.REUTERS.is_file():
-        print(f"Reuters-21578 not found at {C.REUTERS} (needs ../shared next to the repository)", file=sys.stderr)
+        print(
+            f"Reuters-21578 not found at {C.REUTERS} (needs ../shared next to the repository)",
+            file=sys.stderr,
+        )
         return 2
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     t0 = time.perf_counter()
     if "html" in only:
         workers = [int(w) for w in args.workers.split(",")]
         results["html"] = measure_html(work, args.html_pages, args.seed, workers, args.limit_collection)
     if "text" in only:
         results["text"] = measure_text(
-            work, args.text_size, args.seed, args.peers_python, workers=2, limit=args.limit_collection
+            work,
+            args.text_size,
+            args.seed,
+            args.peers_python,
+            workers=2,
+            limit=args.limit_collection,
+            peer_settings=tuple(args.peer_settings.split(",")),
         )
     if "growth" in only:
         results["growth"] = measure_growth(work, sizes, args.seed, workers=2, limit=args.limit_collection)
     if "profile" in only:
-        results["profile"] = measure_profile(work, sizes[0], args.seed, results.get("growth"), args.limit_collection)
+        results["profile"] = measure_profile(
+            work, sizes[0], args.seed, results.get("growth"), args.limit_collection
+        )
     results["seconds"] = round(time.perf_counter() - t0, 1)
     table = render(results)
     results["table"] = table

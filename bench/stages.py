@@ -54,11 +54,15 @@ def profile(dump: Path, *, limit: int | None = None, bands: int = 42, rows: int 
         return out
 
     lines = dump.read_text(encoding="utf-8").splitlines()[:limit]
-    records = timed("read", lambda: [parse_json_record(line, f"{dump}:{i + 1}") for i, line in enumerate(lines)])
+    records = timed(
+        "read", lambda: [parse_json_record(line, f"{dump}:{i + 1}") for i, line in enumerate(lines)]
+    )
     records = [r for r in records if not hasattr(r, "reason")]
     timed("learn_templates", lambda: [document_lines(r.body) for r in records])
     docs: list[Document] = [
-        d for d in timed("clean", lambda: [clean_record(r).result for r in records]) if isinstance(d, Document)
+        d
+        for d in timed("clean", lambda: [clean_record(r).result for r in records])
+        if isinstance(d, Document)
     ]
     # clean_record made both text forms; they are timed again alone and moved from clean to normalize.
     t_norm = timed("normalize", lambda: [hashing_form(display_text(d.text)) for d in docs])
@@ -142,4 +146,8 @@ def profile(dump: Path, *, limit: int | None = None, bands: int = 42, rows: int 
 if __name__ == "__main__":
     import sys
 
-    print(json.dumps(profile(Path(sys.argv[1]), limit=int(sys.argv[2]) if len(sys.argv) > 2 else None), indent=1))
+    print(
+        json.dumps(
+            profile(Path(sys.argv[1]), limit=int(sys.argv[2]) if len(sys.argv) > 2 else None), indent=1
+        )
+    )
