@@ -130,8 +130,8 @@ def run_newsdedup(inputs: Path, out: Path, workers: int, name: str) -> dict[str,
     )
     summary = json.loads((out / "run" / "summary.json").read_text())
     result.pop("stdout")
-    result["documents"] = summary["reconciliation"].get("documents")
-    result["records"] = summary["reconciliation"].get("read")
+    result["documents"] = summary["reconciliation"]["documents_written"]
+    result["records"] = summary["reconciliation"]["records_read"]
     return result
 
 
