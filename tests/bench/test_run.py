@@ -19,7 +19,8 @@ from bench.run import DEFAULT_PEERS_PYTHON, main, newsdedup_labels, pairwise_f1,
 from pipeline.eval_dedup import load_run, score
 
 needs_reuters = pytest.mark.skipif(
-    not C.REUTERS.is_file(), reason=f"Reuters-21578 not found at {C.REUTERS} (needs ../shared next to the repo)"
+    not C.REUTERS.is_file(),
+    reason=f"Reuters-21578 not found at {C.REUTERS} (needs ../shared next to the repo)",
 )
 
 
