@@ -16,9 +16,16 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
-from transforms.normalize import LEDE_WORDS, figures, hashing_form
+from transforms.normalize import LEDE_WORDS, figures_and_lede, hashing_form
 from transforms.records import Document
-from transforms.shingles import UNITS, choose_unit, shingle_hashes, token_count
+from transforms.shingles import (
+    UNITS,
+    choose_unit,
+    hash_strings,
+    shingle_hashes,
+    shingle_strings,
+    token_count,
+)
 
 STAGE = "minhash"
 SCHEME = "affine64"
@@ -67,11 +74,35 @@ def minhash_template(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, hashfunc=_identity, scheme=SCHEME)
 
 
+# MurmurHash3's 64-bit finalizer: datasketch's ``affine64`` scheme mixes each input hash with it once.
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_ROWS_PER_BLOCK = (
+    2048  # shingles per block of the (shingles x permutations) product: 2 MiB at 128 permutations
+)
+
+
+def _fmix64(hv: np.ndarray) -> np.ndarray:
+    shift, m1, m2 = _FMIX64
+    hv = hv ^ (hv >> shift)
+    hv = hv * m1
+    hv = hv ^ (hv >> shift)
+    hv = hv * m2
+    return hv ^ (hv >> shift)
+
+
 def signature(shingles: np.ndarray, template: MinHash) -> np.ndarray:
-    """The MinHash values (uint64) of a set of shingle hashes; ``shingles`` must not be empty."""
-    m = template.copy()
-    m.update_batch(shingles.tolist())
-    return np.asarray(m.hashvalues, dtype=np.uint64)
+    """The MinHash values (uint64) of a set of shingle hashes; ``shingles`` must not be empty.
+
+    The same values as ``template.copy().update_batch(shingles.tolist())`` (datasketch's ``affine64``: each value
+    mixed once, then ``a * h + b`` mod 2^64 per permutation, the minimum per permutation), computed on the
+    template's own permutations in numpy without a Python call per shingle, in blocks of bounded memory."""
+    a, b = template.permutations
+    hv = _fmix64(np.asarray(shingles, dtype=np.uint64))
+    out = np.array(template.hashvalues, dtype=np.uint64)
+    for start in range(0, hv.size, _ROWS_PER_BLOCK):
+        block = hv[start : start + _ROWS_PER_BLOCK, np.newaxis] * a + b  # uint64 arrays wrap: mod 2^64
+        np.minimum(out, block.min(axis=0), out=out)
+    return out
 
 
 def lede_form(hash_text: str, unit: str) -> str:
@@ -127,6 +158,39 @@ def section_ledes(text: str) -> list[str]:
     return out
 
 
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def sketch_shingles(
+    hash_text: str, *, unit: str, size: int, char_size: int, min_tokens: int, lede: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The shingle set of a document and of its lede (``lede_form``; empty unless ``lede``), or None when the
+    document has fewer than ``min_tokens`` tokens or no shingle.
+
+    The same sets as ``shingle_hashes(hash_text)`` and ``shingle_hashes(lede_form(hash_text))``, in one pass: the
+    script is looked at once, and for word shingles the lede's n-grams are the first n-grams of the text (its
+    first ``LEDE_WORDS`` words), so they are not made again."""
+    auto = choose_unit(hash_text)
+    if token_count(hash_text, auto) < min_tokens:  # the guard counts by script, whatever the unit
+        return None
+    resolved = auto if unit == "auto" else unit
+    n = size if resolved == "word" else char_size
+    strings = shingle_strings(hash_text, unit=resolved, size=n)
+    if not strings:
+        return None
+    shingles = hash_strings(set(strings))
+    shingles.sort()
+    if not lede:
+        return shingles, _EMPTY
+    opening = lede_form(hash_text, unit)
+    if resolved == "word" and (unit == "word" or choose_unit(opening) == "word"):
+        first = strings[: max(0, LEDE_WORDS - size + 1)]
+        lede_shingles = np.unique(hash_strings(first)) if first else _EMPTY
+    else:
+        lede_shingles = shingle_hashes(opening, unit=unit, size=size, char_size=char_size)
+    return shingles, lede_shingles
+
+
 def estimated_jaccard(a: bytes, b: bytes) -> float:
     """Jaccard similarity estimated from two signatures of the same settings."""
     va = np.frombuffer(a, dtype="<u8")
@@ -174,47 +238,46 @@ class _MinHashFn(beam.DoFn):
             length=len(doc.text),
             fingerprint=self._fingerprint,
         )
-        shingles = (
-            shingle_hashes(doc.hash_text, unit=self._unit, size=self._size, char_size=self._char_size)
-            if token_count(doc.hash_text) >= self._min_tokens
-            else np.empty(0, dtype=np.uint64)
+        shingled = sketch_shingles(
+            doc.hash_text,
+            unit=self._unit,
+            size=self._size,
+            char_size=self._char_size,
+            min_tokens=self._min_tokens,
+            lede=self._lede_template is not None,
         )
-        if shingles.size == 0:
+        if shingled is None:
             # Empty signatures all collide: a document too short to shingle never enters LSH.
             self._short.inc()
             yield sketch
             return
+        shingles, lede = shingled
         self._signed.inc()
         self._shingles.update(int(shingles.size))
         lede_values = section_values = lede_shingles = b""
         if self._lede_template is not None:
-            lede = shingle_hashes(
-                lede_form(doc.hash_text, self._unit),
-                unit=self._unit,
-                size=self._size,
-                char_size=self._char_size,
-            )
             if lede.size:
                 lede_values = signature(lede, self._lede_template).astype("<u8").tobytes()
                 lede_shingles = lede.astype("<u8").tobytes()
             sections = []
-            for opening in section_ledes(doc.text):
+            for opening_text in section_ledes(doc.text):
                 part = shingle_hashes(
-                    hashing_form(opening), unit=self._unit, size=self._size, char_size=self._char_size
+                    hashing_form(opening_text), unit=self._unit, size=self._size, char_size=self._char_size
                 )
                 if part.size:
                     sections.append(signature(part, self._lede_template).astype("<u8").tobytes())
             if sections:
                 self._sections.update(len(sections))
             section_values = b"".join(sections)
+        whole, opening = figures_and_lede(doc.text)
         yield sketch._replace(
             lede_values=lede_values,
             section_values=section_values,
             lede_shingles=lede_shingles,
             values=signature(shingles, self._template).astype("<u8").tobytes(),
             shingles=shingles.astype("<u8").tobytes(),
-            figures=figures(doc.text),
-            lede_figures=figures(doc.text, lede_only=True),
+            figures=whole,
+            lede_figures=opening,
         )
 
 

@@ -197,9 +197,27 @@ def figures(text: str, *, lede_only: bool = False) -> tuple[str, ...]:
     and number words, sorted and unique; with ``lede_only``, those of its first ``LEDE_WORDS`` words. A wire
     dateline's date is not a figure of the story.
     Templated stories (earnings, auctions, repo operations, weekly statistics) differ in little else."""
-    text = _DATELINE_DATE.sub(r"\g<place>", unicodedata.normalize("NFKC", text))
-    if lede_only:
-        text = " ".join(text.split()[:LEDE_WORDS])
-    found = {re.sub(r"(?<=\d),(?=\d{3})", "", m.group().rstrip(".,:/-")) for m in _FIGURE.finditer(text)}
-    found.update(w for w in (m.group().lower() for m in _WORD.finditer(text)) if w in _NUMBER_WORDS)
+    text = _figure_text(text)
+    return _figures_in(" ".join(text.split()[:LEDE_WORDS]) if lede_only else text)
+
+
+def figures_and_lede(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(figures(text), figures(text, lede_only=True))``, normalizing the text once."""
+    text = _figure_text(text)
+    return _figures_in(text), _figures_in(" ".join(text.split()[:LEDE_WORDS]))
+
+
+def _figure_text(text: str) -> str:
+    return _DATELINE_DATE.sub(r"\g<place>", unicodedata.normalize("NFKC", text))
+
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+
+
+def _figures_in(text: str) -> tuple[str, ...]:
+    found = set()
+    for raw in _FIGURE.findall(text):
+        value = raw.rstrip(".,:/-")
+        found.add(_THOUSANDS.sub("", value) if "," in value else value)
+    found.update(w for w in map(str.lower, _WORD.findall(text)) if w in _NUMBER_WORDS)
     return tuple(sorted(found))

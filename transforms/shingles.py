@@ -8,6 +8,7 @@ exact verification and the wire all use the same compact form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import xxhash
@@ -22,6 +23,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 def choose_unit(hash_text: str) -> str:
     """``char`` when most letters belong to scripts written without spaces, else ``word``."""
     sample = hash_text[:4000]
+    if sample.isascii():  # every unspaced script is outside ASCII: no need to count letters
+        return "word"
     letters = len(_LETTER.findall(sample))
     if letters == 0:
         return "word"
@@ -37,11 +40,28 @@ def shingle_strings(hash_text: str, *, unit: str, size: int) -> list[str]:
         tokens = hash_text.split()
         if len(tokens) < size:
             return []
-        return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+        return list(
+            map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False))
+        )  # n-grams in text order
     chars = hash_text.replace(" ", "")
     if len(chars) < size:
         return []
     return [chars[i : i + size] for i in range(len(chars) - size + 1)]
+
+
+def hash_strings(strings: Iterable[str]) -> np.ndarray:
+    """64-bit xxhash values of UTF-8 strings (lone surrogates passed through), in the order given."""
+    items = strings if isinstance(strings, (list, set, frozenset, tuple)) else list(strings)
+    try:
+        encoded = list(map(str.encode, items))
+    except UnicodeEncodeError:  # lone surrogates: not in a hashing form, but the function takes any text
+        encoded = [s.encode("utf-8", "surrogatepass") for s in items]
+    return np.fromiter(map(xxhash.xxh64_intdigest, encoded), dtype=np.uint64, count=len(encoded))
+
+
+def resolve_unit(hash_text: str, unit: str) -> str:
+    """``word`` or ``char``: ``unit`` itself, or for ``auto`` the script's unit (``choose_unit``)."""
+    return choose_unit(hash_text) if unit == "auto" else unit
 
 
 def shingle_hashes(hash_text: str, *, unit: str = "auto", size: int = 3, char_size: int = 5) -> np.ndarray:
@@ -49,17 +69,18 @@ def shingle_hashes(hash_text: str, *, unit: str = "auto", size: int = 3, char_si
 
     ``size`` is the n of word n-grams, ``char_size`` the n of character n-grams; ``auto`` picks by script.
     """
-    if unit == "auto":
-        unit = choose_unit(hash_text)
+    unit = resolve_unit(hash_text, unit)
     n = size if unit == "word" else char_size
-    strings = shingle_strings(hash_text, unit=unit, size=n)
-    values = [xxhash.xxh64_intdigest(s.encode("utf-8", "surrogatepass")) for s in strings]
-    return np.unique(np.array(values, dtype=np.uint64))
+    # Each distinct n-gram is hashed once (copies repeat whole paragraphs), then sorted: np.unique's result.
+    values = hash_strings(set(shingle_strings(hash_text, unit=unit, size=n)))
+    values.sort()
+    return values
 
 
-def token_count(hash_text: str) -> int:
-    """Words for space-delimited text, characters for unspaced scripts: the length that the short-text guard uses."""
-    if choose_unit(hash_text) == "char":
+def token_count(hash_text: str, unit: str = "auto") -> int:
+    """Words for space-delimited text, characters for unspaced scripts: the length that the short-text guard uses.
+    ``unit``: the text's unit when the caller has resolved it already (``auto``: by script)."""
+    if resolve_unit(hash_text, unit) == "char":
         return len(hash_text.replace(" ", ""))
     return len(hash_text.split())
 
