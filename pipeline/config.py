@@ -153,7 +153,9 @@ class DedupConfig(_Section):
         10, ge=0, description="LSH bands of the lede's signature (excerpts, trims); 0: off"
     )
     lede_rows: int = Field(3, ge=1)
-    cluster_rounds: int = Field(4, ge=1, le=20)
+    cluster_rounds: int = Field(
+        8, ge=1, le=20, description="rounds of cluster assignment (see cluster/unresolved)"
+    )
     canonical_order: list[PolicyKey] = Field(default_factory=lambda: list(DEFAULT_ORDER))
     source_priority: list[str] = Field(
         default_factory=list, description="sources preferred as canonical, best first"

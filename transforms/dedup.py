@@ -153,7 +153,7 @@ class FlagDuplicates(beam.PTransform):
         all_pairs_limit: int = 16,
         lede_bands: int = 10,
         lede_rows: int = 3,
-        cluster_rounds: int = 4,
+        cluster_rounds: int = 8,
         canonical_order: Sequence[str] = ("earliest",),
         source_priority: Sequence[str] = (),
     ):
@@ -217,7 +217,8 @@ class FlagDuplicates(beam.PTransform):
         )
         in_lsh = sketches | "LshFlag" >> beam.Map(lambda s: (s.id, bool(s.values)))
         joined = {
-            "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d)),
+            # the hashing form has done its work (it is in no output): the documents cross this shuffle without it
+            "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d._replace(hash_text=""))),
             "verdict": built["verdicts"],
             "lsh": in_lsh,
         }

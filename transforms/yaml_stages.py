@@ -259,7 +259,7 @@ class DedupNews(beam.PTransform):
         rows: int = 0,
         recall_floor: float = 0.95,
         all_pairs_limit: int = 16,
-        cluster_rounds: int = 4,
+        cluster_rounds: int = 8,
         canonical_order: list[str] | None = None,
         source_priority: list[str] | None = None,
     ):
