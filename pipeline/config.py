@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from transforms import cluster
 from transforms.extract import check_rule_names
 from transforms.lsh import choose_bands_rows
+from transforms.minhash import settings_fingerprint
 
 PolicyKey = Literal["earliest", "wire_first", "source_priority", "longest"]
 DEFAULT_ORDER = cast(tuple[PolicyKey, ...], cluster.DEFAULT_ORDER)
@@ -173,6 +174,17 @@ class DedupConfig(_Section):
         if len(set(self.canonical_order)) != len(self.canonical_order):
             raise ValueError("canonical_order lists a key twice")
         return self
+
+    def fingerprint(self) -> str:
+        """The settings fingerprint the run's signatures carry (``transforms.minhash.settings_fingerprint``)."""
+        return settings_fingerprint(
+            unit=self.shingle_unit,
+            size=self.shingle_size,
+            char_size=self.char_shingle_size,
+            num_perm=self.num_perm,
+            seed=self.seed,
+            lede_perm=self.lede_bands * self.lede_rows,
+        )
 
     def resolved_bands_rows(self) -> tuple[int, int]:
         if self.bands is not None and self.rows is not None:

@@ -31,7 +31,6 @@ from transforms.minhash import (
     lede_form,
     minhash_template,
     section_ledes,
-    settings_fingerprint,
     signature,
 )
 from transforms.normalize import display_text, figures, hashing_form
@@ -145,13 +144,7 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         }
     if all(in_lsh):
         template = minhash_template(dedup.num_perm, dedup.seed)
-        fp = settings_fingerprint(
-            unit=dedup.shingle_unit,
-            size=dedup.shingle_size,
-            char_size=dedup.char_shingle_size,
-            num_perm=dedup.num_perm,
-            seed=dedup.seed,
-        )
+        fp = dedup.fingerprint()
         sig_a, sig_b = signature(sh_a, template), signature(sh_b, template)
         keys_a = band_keys(sig_a, bands=bands, rows=rows, fingerprint=fp)
         keys_b = band_keys(sig_b, bands=bands, rows=rows, fingerprint=fp)

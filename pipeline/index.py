@@ -32,7 +32,6 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import DedupConfig, Job, JobError, load_job, parse_run_date
 from transforms.index import DOCS_PREFIX, DOCS_SCHEMA, KEYS_PREFIX, KEYS_SCHEMA, HistoryDay
-from transforms.minhash import settings_fingerprint
 
 MANIFEST, PREVIOUS = "manifest.json", "manifest.prev.json"
 FORMAT, VERSION = "newsdedup-index", 1
@@ -71,15 +70,7 @@ class IndexRun(NamedTuple):
 def index_settings(dedup: DedupConfig) -> str:
     """8 hex digits naming every setting that changes an index key: the MinHash fingerprint, bands and rows."""
     bands, rows = dedup.resolved_bands_rows()
-    minhash = settings_fingerprint(
-        unit=dedup.shingle_unit,
-        size=dedup.shingle_size,
-        char_size=dedup.char_shingle_size,
-        num_perm=dedup.num_perm,
-        seed=dedup.seed,
-        lede_perm=dedup.lede_bands * dedup.lede_rows,
-    )
-    return f"{minhash}:b{bands}r{rows}:lb{dedup.lede_bands}lr{dedup.lede_rows}"
+    return f"{dedup.fingerprint()}:b{bands}r{rows}:lb{dedup.lede_bands}lr{dedup.lede_rows}"
 
 
 def empty_manifest(settings: str, partitions: int) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.lsh import Probe, band_keys, lede_keys
-from transforms.minhash import Sketch
+from transforms.minhash import Sketch, roundup_items
 from transforms.records import HISTORY_MARK, is_history
 
 STAGE = "index"
@@ -157,7 +157,7 @@ def doc_row(sketch: Sketch) -> dict[str, Any]:
         "figures": list(sketch.figures),
         "lede_figures": list(sketch.lede_figures),
         "lede_shingles": sketch.lede_shingles,
-        "items": len(sketch.section_values) // len(sketch.lede_values) if sketch.lede_values else 0,
+        "items": roundup_items(sketch),
     }
 
 

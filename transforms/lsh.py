@@ -18,7 +18,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 
 from transforms.metrics import CountElements
-from transforms.minhash import Sketch
+from transforms.minhash import Sketch, roundup_items
 from transforms.records import CONTAINED, NEAR, PASSAGE, is_history
 
 STAGE = "lsh"
@@ -160,7 +160,7 @@ def passage(
     carrier, and at least ``passage_threshold`` of the story's shingles (``min_contained`` or more) with it: a
     round-up runs the first part of each story, so a story that only shares a topic does not qualify.
     ``passage_threshold`` 0 turns the relation off."""
-    if passage_threshold <= 0 or a.size == 0 or b.size == 0:
+    if passage_threshold <= 0 or a.size == 0 or b.size == 0 or max(items_a, items_b) < 1:
         return None
     inter = int(np.intersect1d(a, b, assume_unique=True).size)
     if inter < min_contained:
@@ -357,7 +357,6 @@ class Probe(NamedTuple):
 
 
 def to_probe(sketch: Sketch) -> Probe:
-    items = len(sketch.section_values) // len(sketch.lede_values) if sketch.lede_values else 0
     return Probe(
         sketch.id,
         sketch.fingerprint,
@@ -366,7 +365,7 @@ def to_probe(sketch: Sketch) -> Probe:
         sketch.figures,
         sketch.lede_figures,
         sketch.lede_shingles,
-        items,
+        roundup_items(sketch),
     )
 
 

@@ -135,9 +135,8 @@ def section_ledes(text: str) -> list[str]:
     for i in range(1, len(lines) - 1):
         head = lines[i].strip()
         head_words = head.split()
-        if not (_SECTION_HEAD_WORDS[0] <= len(head_words) <= _SECTION_HEAD_WORDS[1]) or head.endswith(
-            _TERMINAL
-        ):
+        sized = _SECTION_HEAD_WORDS[0] <= len(head_words) <= _SECTION_HEAD_WORDS[1]
+        if not sized or head.endswith(_TERMINAL):
             continue
         if (
             not lines[i - 1].rstrip().endswith(_SENTENCE_END)
@@ -189,6 +188,11 @@ def sketch_shingles(
     else:
         lede_shingles = shingle_hashes(opening, unit=unit, size=size, char_size=char_size)
     return shingles, lede_shingles
+
+
+def roundup_items(sketch: Sketch) -> int:
+    """How many round-up items (``section_ledes``) a sketch carries lede signatures of: 0 for a single story."""
+    return len(sketch.section_values) // len(sketch.lede_values) if sketch.lede_values else 0
 
 
 def estimated_jaccard(a: bytes, b: bytes) -> float:

@@ -121,7 +121,6 @@ def display_text(text: str) -> str:
 HOUSE_STYLE = {
     "percent": "pct",
     "per cent": "pct",
-    "%": "pct",
     "million": "mln",
     "billion": "bln",
     "dollars": "dlrs",
@@ -141,11 +140,9 @@ HOUSE_STYLE = {
     "u k": "uk",
     "britain": "uk",
 }
-_PERCENT_SIGN = re.compile(r"%")
+_PERCENT_SIGN = re.compile(r"%")  # a symbol, not a word: "5%" becomes "5 pct" before punctuation folding
 _HOUSE_STYLE = re.compile(
-    r"\b(?:"
-    + "|".join(sorted((re.escape(k) for k in HOUSE_STYLE if k != "%"), key=len, reverse=True))
-    + r")\b"
+    r"\b(?:" + "|".join(sorted(map(re.escape, HOUSE_STYLE), key=len, reverse=True)) + r")\b"
 )
 
 

@@ -47,7 +47,7 @@ stop words, and learned site templates catch chrome in any language).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -1059,14 +1059,7 @@ def _choose_span(
         # A box of links never outweighs the story above it: a story that is only a table of figures has little
         # or no prose, but its dateline ("FORT WORTH, Texas (The Continental Post) - Shr 71 cts vs 49 cts") says
         # where it starts; its rows then join it as wrapped neighbours.
-        opener = next(
-            (
-                i
-                for i in range(regions[best].start - 1, -1, -1)
-                if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)
-            ),
-            None,
-        )
+        opener = _dateline_opener(lines, range(regions[best].start - 1, -1, -1))
         if opener is not None:
             own = [r for r in regions if r.start <= opener][-1]
             last = max([opener, *(i for i in own.prose if i > opener)])
@@ -1089,6 +1082,11 @@ _ANY_DATELINE = re.compile(
     r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
     r"\s*\([A-Z][\w.&'’ -]{0,40}?\)\s*(?:--|—|–|-|:)\s*\S"
 )
+
+
+def _dateline_opener(lines: Sequence[_Line], indices: Iterable[int]) -> int | None:
+    """The first of ``indices`` whose line is not chrome and opens with a dateline under any name."""
+    return next((i for i in indices if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)), None)
 
 
 def _opens_story(text: str) -> bool:
@@ -1150,10 +1148,7 @@ def parse_text_dump(
         span = _choose_span(lines, 3, max_gap)[0]
     if span is None:
         # No prose at all (a table of figures): a dateline still says where the story starts.
-        opener = next(
-            (i for i in present if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)),
-            None,
-        )
+        opener = _dateline_opener(lines, present)
         span = None if opener is None else (opener, opener)
     if span is None:
         for i in present:
@@ -1165,10 +1160,7 @@ def parse_text_dump(
     start, end = span
     # A headline and byline run into a hard-wrapped story with no blank line between are one paragraph with it;
     # the story starts at its dateline when only short, sentence-less lines come before that.
-    opener = next(
-        (i for i in range(start, end + 1) if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)),
-        None,
-    )
+    opener = _dateline_opener(lines, range(start, end + 1))
     if opener is not None and all(
         lines[i].words <= _MAX_TITLE_WORDS and not _ends_sentence(lines[i].text)
         for i in range(start, opener)

@@ -7,14 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.portability import common_urns
-from apache_beam.portability.api import beam_runner_api_pb2
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from pipeline.config import load_job
 from pipeline.graph import build
 from pipeline.index import plan_run
-from tests.pipeline.test_scaling_note import SHUFFLES, SIDE_INPUTS, normalize
+from tests.pipeline.test_scaling_note import SHUFFLES, SIDE_INPUTS, graph_shuffles
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,16 +28,7 @@ def test_the_index_adds_only_partition_keyed_shuffles(tmp_path: Path) -> None:
     job = load_job(REPO / "configs" / "daily.yaml", [f"index.path={tmp_path / 'index'}"])
     p = beam.Pipeline(runner=FnApiRunner())
     build(p, job, plan_run(job, "2014-06-08"))
-    shuffles, sides, labels = set(), set(), []
-    for t in p.to_runner_api().components.transforms.values():
-        labels.append(t.unique_name)
-        if t.spec.urn == common_urns.primitives.GROUP_BY_KEY.urn:
-            shuffles.add(normalize(t.unique_name))
-        elif (
-            t.spec.urn == common_urns.primitives.PAR_DO.urn
-            and beam_runner_api_pb2.ParDoPayload.FromString(t.spec.payload).side_inputs
-        ):
-            sides.add(normalize(t.unique_name))
+    shuffles, sides, labels = graph_shuffles(p)
     assert set(INDEX_SHUFFLES) <= shuffles
     assert shuffles <= set(SHUFFLES) | set(INDEX_SHUFFLES), sorted(
         shuffles - set(SHUFFLES) - set(INDEX_SHUFFLES)

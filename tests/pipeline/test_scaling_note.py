@@ -67,12 +67,12 @@ def normalize(label: str) -> str:
     return label
 
 
-def shuffles_and_side_inputs(job_file: Path, **sections: dict[str, object]) -> tuple[set[str], set[str]]:
-    overrides = [f"{s}.{k}={v}" for s, values in sections.items() for k, v in values.items()]
-    p = beam.Pipeline(runner=FnApiRunner())
-    build(p, load_job(job_file, overrides))
-    shuffles, sides = set(), set()
+def graph_shuffles(p: beam.Pipeline) -> tuple[set[str], set[str], list[str]]:
+    """The normalized labels of a built pipeline's GroupByKeys and of its ParDos with side inputs, and every
+    transform's label."""
+    shuffles, sides, labels = set(), set(), []
     for t in p.to_runner_api().components.transforms.values():
+        labels.append(t.unique_name)
         if t.spec.urn == common_urns.primitives.GROUP_BY_KEY.urn:
             shuffles.add(normalize(t.unique_name))
         elif (
@@ -80,6 +80,14 @@ def shuffles_and_side_inputs(job_file: Path, **sections: dict[str, object]) -> t
             and beam_runner_api_pb2.ParDoPayload.FromString(t.spec.payload).side_inputs
         ):
             sides.add(normalize(t.unique_name))
+    return shuffles, sides, labels
+
+
+def shuffles_and_side_inputs(job_file: Path, **sections: dict[str, object]) -> tuple[set[str], set[str]]:
+    overrides = [f"{s}.{k}={v}" for s, values in sections.items() for k, v in values.items()]
+    p = beam.Pipeline(runner=FnApiRunner())
+    build(p, load_job(job_file, overrides))
+    shuffles, sides, _ = graph_shuffles(p)
     return shuffles, sides
 
 
