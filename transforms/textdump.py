@@ -1117,12 +1117,15 @@ def parse_text_dump(
 
     ``skip_rules``: chrome rules not to apply. ``template_lines``: lines known to be this site's template
     (``template_key`` form, learned from the batch by ``transforms.boilerplate``): chrome wherever they are
-    (``site_template``), except that a template line that is a date or byline line is still read for its fields.
+    (``site_template``, or the rule that knows the line), except that a template line that is a date or byline
+    line is still read for its fields.
     """
     lines = [_features(" ".join(raw.split()), skip_rules) for raw in text.splitlines()]
     if template_lines:
+        # A template line that a rule of its own knows keeps that rule: a learned "Related stories:" is still the
+        # header that makes the links below it chrome.
         lines = [
-            line._replace(rule="site_template", prose=0) if line.text in template_lines else line
+            line._replace(rule=line.rule or "site_template", prose=0) if line.text in template_lines else line
             for line in lines
         ]
     wrapped = _is_hard_wrapped(lines)

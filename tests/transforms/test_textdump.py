@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.textdump import TextDump, parse_text_dump
+from transforms.textdump import TextDump, parse_text_dump, template_key
 
 SEED_PATH = Path(__file__).parents[2].parent / "shared" / "seeds" / "000_d61b9ddc0bd3fe74.txt"
 
@@ -541,6 +541,45 @@ def test_table_story_under_an_outlet_dateline_beats_a_box_of_links() -> None:
     assert result.title == "Markets: Year Loss"
     assert ("read_more", "READ MORE: Markets: Gunnar Gold in Venture Agreement") in result.dropped
     assert ("footer_block", "Bankamerica says It Will Make Debt Offer") in result.dropped
+
+
+EVENING_CHRONICLE_COPY = """Evening Chronicle > World
+Font size: A A A
+Markets: Year Net
+Updated April 1, 1987 2:36 AM
+Share on Facebook | Share on Twitter | Email this story
+MONTREAL (Evening Chronicle) - Shr 94 cts vs 75 cts
+READ MORE: Business: Chirac says France Resolved to Support Currency Pact
+Net 27.0 mln vs 18.4 mln
+Revs 631.6 mln vs 409.5 mln
+Related stories:
+Business: Chirac says France Resolved to Support Currency Pact
+UPDATE: EC Commission Modifies Oils Tax Plan
+Markets: Tokyo Gold Futures Open Slightly Firmer
+Copyright 1987 eveningchronicle.example.com. This material may not be published.
+"""
+
+
+def test_a_learned_template_line_keeps_the_rule_that_knows_it() -> None:
+    # "Related stories:" is in every page of the site, so the batch learns it as a template line; it must still
+    # be the header that makes the headlines below it a box of links, not a stripped line that leaves them bare.
+    learned = frozenset(
+        template_key(line)
+        for line in (
+            "Font size: A A A",
+            "Related stories:",
+            "Share on Facebook | Share on Twitter | Email this story",
+        )
+    )
+    table = ["MONTREAL (Evening Chronicle) - Shr 94 cts vs 75 cts", "Net 27.0 mln vs 18.4 mln"]
+    table.append("Revs 631.6 mln vs 409.5 mln")
+    plain = parse_text_dump(EVENING_CHRONICLE_COPY)
+    templated = parse_text_dump(EVENING_CHRONICLE_COPY, template_lines=learned)
+    assert _body_lines(plain) == table
+    assert _body_lines(templated) == table
+    assert ("related_block", "Related stories:") in templated.dropped
+    assert ("site_template", "Font size: A A A") not in templated.dropped  # its own rule names it
+    assert ("font_size", "Font size: A A A") in templated.dropped
 
 
 def test_headline_and_byline_run_into_a_wrapped_table_story_stay_out_of_the_body() -> None:
