@@ -1064,6 +1064,12 @@ def _choose_span(
             own = [r for r in regions if r.start <= opener][-1]
             last = max([opener, *(i for i in own.prose if i > opener)])
             return (opener, last), sum(len(lines[i].text) for i in own.prose if i >= opener)
+        if all(_is_title(lines[i]) for i in regions[best].prose):
+            # A box of headlines under its header ("Most read", "1. Business: ...") is never the story, whatever
+            # outweighs it: a table with no dateline above it is still the better body.
+            earlier = [k for k in range(best) if regions[k].chars]
+            if earlier:
+                best = max(earlier, key=lambda k: regions[k].chars)
     if not regions[best].chars:
         return None, 0
     lo = hi = best

@@ -582,6 +582,33 @@ def test_a_learned_template_line_keeps_the_rule_that_knows_it() -> None:
     assert ("font_size", "Font size: A A A") in templated.dropped
 
 
+def test_a_table_excerpt_without_a_dateline_beats_a_box_of_headlines_below_it() -> None:
+    # No prose anywhere and no dateline: the numbered "Most read" headlines outweigh the table rows by characters,
+    # but a box of headlines under its header is never the story.
+    dump = "\n".join(
+        [
+            "Northern Tribune > Business",
+            "Markets: Robbins and Myers Inc second quarter Feb 28 Net",
+            "Updated March 18, 1987 2:10 PM",
+            "Shr profit 11 cts vs loss 1.45 dollars",
+            "Net profit 267,000 vs loss 3,458,000",
+            "Sales 23.6 mln vs 23.0 mln",
+            "Most read",
+            "1. Business: Ascs Seeks Offers to Process Ccc Rough Rice",
+            "2. Markets: Australian Dollar Closes Above Lower Opening Level",
+            "3. Texaco Uses Bankruptcy Court to Buy Time",
+            "\u00a9 1987 Northern Tribune. All rights reserved.",
+        ]
+    )
+    result = parse_text_dump(dump)
+    assert _body_lines(result) == [
+        "Shr profit 11 cts vs loss 1.45 dollars",
+        "Net profit 267,000 vs loss 3,458,000",
+        "Sales 23.6 mln vs 23.0 mln",
+    ]
+    assert ("most_popular", "Most read") in result.dropped
+
+
 def test_headline_and_byline_run_into_a_wrapped_table_story_stay_out_of_the_body() -> None:
     text = """Home | Politics | Business | Nation | Opinion | Subscribe
 Pegasus Gold Inc third quarter Dec 31 Net
