@@ -23,6 +23,7 @@ from transforms.lsh import (
     candidate_probability,
     figures_agree,
     lede_figures_carried,
+    lede_keys,
     passage,
     verify,
 )
@@ -32,6 +33,7 @@ from transforms.minhash import (
     minhash_template,
     section_ledes,
     signature,
+    sketch_of,
 )
 from transforms.normalize import display_text, figures, hashing_form
 from transforms.read import detect_format, parse_file_record
@@ -149,11 +151,32 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         keys_a = band_keys(sig_a, bands=bands, rows=rows, fingerprint=fp)
         keys_b = band_keys(sig_b, bands=bands, rows=rows, fingerprint=fp)
         out["shared_bands"] = sum(1 for x, y in zip(keys_a, keys_b, strict=True) if x == y)
+        out["shared_lede_bands"] = _shared_lede_bands(a, b, dedup)
         out["estimated_jaccard"] = round(
             estimated_jaccard(sig_a.astype("<u8").tobytes(), sig_b.astype("<u8").tobytes()), 4
         )
     out["verdict"], out["why"] = _verdict(out, sh_a, sh_b, dedup)
     return out
+
+
+def _shared_lede_bands(a: Document, b: Document, dedup: DedupConfig) -> int:
+    """Lede band keys (``lsh.lede_keys``: ledes and round-up items) the two sketches share, made as a run makes them."""
+    if not dedup.lede_bands:
+        return 0
+    settings = {
+        "unit": dedup.shingle_unit,
+        "size": dedup.shingle_size,
+        "char_size": dedup.char_shingle_size,
+        "num_perm": dedup.num_perm,
+        "seed": dedup.seed,
+        "min_tokens": dedup.min_tokens,
+        "lede_perm": dedup.lede_bands * dedup.lede_rows,
+    }
+    keys = [
+        set(lede_keys(sketch_of(d, **settings), lede_bands=dedup.lede_bands, lede_rows=dedup.lede_rows))
+        for d in (a, b)
+    ]
+    return len(keys[0] & keys[1])
 
 
 def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: DedupConfig) -> tuple[str, str]:
@@ -174,7 +197,8 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
     )
     lsh = (
         f"they share {fig['shared_bands']} of {fig['settings']['bands']} LSH bands "
-        f"(chance of at least one at their similarity: {fig['candidate_probability']:.0%})"
+        f"(chance of at least one at their similarity: {fig['candidate_probability']:.0%}) "
+        f"and {fig.get('shared_lede_bands', 0)} lede band keys"
     )
     if found is None and fig.get("passage"):
         p = fig["passage"]
@@ -201,7 +225,9 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
             f"{min(fig['figures'])} (needs {dedup.figure_agreement:.0%}): a templated story with other numbers"
         )
     missed = (
-        "" if fig["shared_bands"] else " — but they share no band, so this run would not have compared them"
+        ""
+        if fig["shared_bands"] or fig.get("shared_lede_bands")
+        else " — but they share no band, so this run would not have compared them"
     )
     if relation == "near":
         return "near", f"Jaccard {sim:.3f} >= threshold {dedup.threshold}; {lsh}{missed}"

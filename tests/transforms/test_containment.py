@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.cluster import Neighbor, Node, beats, is_root
 from transforms.dedup import FlagDuplicates
-from transforms.lsh import EXCERPT_MAX_SHARE, verify
+from transforms.lsh import EXCERPT_MAX_SHARE, lede_keys, verify
+from transforms.minhash import estimated_jaccard, sketch_of
 from transforms.records import CONTAINED, NEAR
-from transforms.shingles import containment, shingle_hashes
+from transforms.shingles import containment, jaccard, shingle_hashes
 
 
 def _excerpt(text: str, share: float) -> str:
@@ -74,3 +76,23 @@ def test_excerpts_are_flagged_contained_under_the_full_story(beam_pipeline, make
         assert_that(got, equal_to(list(flags)), label="Flags")
         sizes = out["clusters"] | beam.Map(lambda c: (c.cluster_id, c.size, c.near, c.contained))
         assert_that(sizes, equal_to([("full", 3, 1, 1)]), label="Clusters")
+
+
+def test_a_short_excerpt_under_another_dateline_shares_the_lede_signature_of_its_story(
+    make_doc, stories
+) -> None:
+    # An outlet's first take: its own dateline, then the story's first 20 words. Against the story's whole 50-word
+    # lede its Jaccard similarity is about its length share (0.37 here: one lede band in two shared, 10 x 3); the
+    # lede signature is of the first 25 words, which the excerpt carries but for the dateline.
+    settings = {"unit": "auto", "size": 3, "char_size": 5, "num_perm": 128, "seed": 1, "min_tokens": 20}
+    full = make_doc("full", "VALMERA, March 4 (Reuters) - " + stories.port)
+    brief = make_doc("brief", "VALMERA (The Harbour Times) - " + " ".join(stories.port.split()[:20]))
+    a, b = (sketch_of(d, lede_perm=30, **settings) for d in (full, brief))
+    assert jaccard(
+        np.frombuffer(a.lede_shingles, dtype="<u8"), np.frombuffer(b.lede_shingles, dtype="<u8")
+    ) == pytest.approx(0.37, abs=0.01)
+    assert estimated_jaccard(a.lede_values, b.lede_values) >= 0.6
+    assert (
+        len(set(lede_keys(a, lede_bands=10, lede_rows=3)) & set(lede_keys(b, lede_bands=10, lede_rows=3)))
+        >= 2
+    )
