@@ -130,6 +130,12 @@ class DedupConfig(_Section):
         le=1,
         description="share of a story a round-up must carry, with its opening, to be its copy (0: off)",
     )
+    edited_containment: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of an edited copy inside the other text, every figure it states there too (0: off)",
+    )
     figure_agreement: float = Field(
         0.6, ge=0, le=1, description="share of figures (numbers) two copies must share (0: no check)"
     )

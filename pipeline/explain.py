@@ -21,6 +21,7 @@ from transforms.lsh import (
     PASSAGE_LEDE_CONTAINMENT,
     band_keys,
     candidate_probability,
+    edited_copy,
     figures_agree,
     lede_figures_carried,
     lede_keys,
@@ -133,15 +134,31 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         lede_containment=PASSAGE_LEDE_CONTAINMENT,
         min_contained=dedup.min_contained,
     )
+    edited = edited_copy(
+        sh_a,
+        sh_b,
+        fig_a,
+        fig_b,
+        containment_threshold=dedup.edited_containment,
+        min_contained=dedup.min_contained,
+    )
+    if edited is not None:
+        out["edited"] = {
+            "relation": edited[0],
+            "similarity": round(edited[1], 4),
+            "container": "ab"[edited[2]],
+        }
     if carried is not None:
-        story, carrier = (a, b) if carried[1] == 0 else (b, a)
+        story, carrier = (a, b) if carried.side == 0 else (b, a)
         out["passage"] = {
-            "story": "ab"[carried[1]],
-            "share": round(carried[0], 4),
+            "story": "ab"[carried.side],
+            "share": round(carried.share, 4),
+            "lede_share": round(carried.lede_share, 4),
             "figures_carried": lede_figures_carried(
                 figures(story.text, lede_only=True),
                 figures(carrier.text),
                 min_agreement=dedup.figure_agreement,
+                lede_share=carried.lede_share,
             ),
         }
     if all(in_lsh):
@@ -212,11 +229,21 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
             f"{carrier} carries {story}'s opening and {p['share']:.0%} of its shingles "
             f"(>= passage_threshold {dedup.passage_threshold}): a round-up or digest item; {lsh}"
         )
+    edited = ""
+    if found is None and fig.get("edited"):
+        e = fig["edited"]
+        found = (e["relation"], e["similarity"], 0 if e["container"] == "a" else 1)
+        inside = max(fig["containment_a_in_b"], fig["containment_b_in_a"])
+        edited = (
+            f" (an edited copy: below the threshold, but {inside:.0%} of the shorter is inside the other "
+            f"(>= edited_containment {dedup.edited_containment}) and every figure it states is there too)"
+        )
     if found is None:
         return "not flagged", (
             f"Jaccard {fig['jaccard']:.3f} < threshold {dedup.threshold}, and neither is an excerpt of the other "
             f"(containment {max(fig['containment_a_in_b'], fig['containment_b_in_a']):.3f}, needs "
-            f">= {dedup.containment_threshold} and a text at most 80% of the other's length); {lsh}"
+            f">= {dedup.containment_threshold} and a text at most 80% of the other's length, or "
+            f">= edited_containment {dedup.edited_containment} with every figure of the shorter in the other); {lsh}"
         )
     relation, sim, side = found
     if not fig["figures_agree"]:
@@ -230,8 +257,12 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
         else " — but they share no band, so this run would not have compared them"
     )
     if relation == "near":
+        if edited:
+            return "near", f"Jaccard {sim:.3f}{edited}; {lsh}{missed}"
         return "near", f"Jaccard {sim:.3f} >= threshold {dedup.threshold}; {lsh}{missed}"
     inner = "b inside a" if side == 0 else "a inside b"
+    if edited:
+        return "contained", f"{sim:.0%} of {inner}{edited}; {lsh}{missed}"
     return "contained", f"an excerpt: {sim:.0%} of {inner} (>= {dedup.containment_threshold}); {lsh}{missed}"
 
 

@@ -150,6 +150,7 @@ class FlagDuplicates(beam.PTransform):
         min_contained: int = 15,
         figure_agreement: float = 0.6,
         passage_threshold: float = 0.25,
+        edited_containment: float = 0.5,
         all_pairs_limit: int = 16,
         lede_bands: int = 10,
         lede_rows: int = 3,
@@ -187,6 +188,7 @@ class FlagDuplicates(beam.PTransform):
             min_contained=min_contained,
             figure_agreement=figure_agreement,
             passage_threshold=passage_threshold,
+            edited_containment=edited_containment,
         )
         self._assign = AssignClusters(rounds=cluster_rounds)
         self._order = tuple(canonical_order)

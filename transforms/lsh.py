@@ -139,6 +139,54 @@ def verify(
     return None
 
 
+# An edited copy's own figures: at least this many, every one of them in the other text.
+EDITED_MIN_FIGURES = 2
+
+
+def edited_copy(
+    a: np.ndarray,
+    b: np.ndarray,
+    figures_a: tuple[str, ...],
+    figures_b: tuple[str, ...],
+    *,
+    containment_threshold: float,
+    min_contained: int,
+) -> tuple[str, float, int] | None:
+    """A heavily edited copy (``verify``'s result form): the shorter text's shingles at least
+    ``containment_threshold`` inside the longer's and every figure it states (at least ``EDITED_MIN_FIGURES``)
+    stated by the longer too. An outlet that trims a story, drops sentences and swaps words keeps the story's
+    numbers: two different stories of one template (an earnings table, a weekly report) differ in exactly those.
+    ``contained`` when the shorter is at most ``EXCERPT_MAX_SHARE`` of the longer, else ``near`` (with their
+    Jaccard similarity). ``containment_threshold`` 0 turns it off."""
+    if containment_threshold <= 0 or a.size == 0 or b.size == 0:
+        return None
+    small, large = (figures_a, figures_b) if a.size <= b.size else (figures_b, figures_a)
+    if len(small) < EDITED_MIN_FIGURES or not set(small).issubset(large):
+        return None
+    smaller, larger = min(a.size, b.size), max(a.size, b.size)
+    if smaller < min_contained:
+        return None
+    inter = int(np.intersect1d(a, b, assume_unique=True).size)
+    if inter < containment_threshold * smaller:
+        return None
+    if smaller <= EXCERPT_MAX_SHARE * larger:
+        return CONTAINED, inter / smaller, 0 if a.size >= b.size else 1
+    return NEAR, inter / (a.size + b.size - inter), 0
+
+
+# A round-up item this long (in shingles) is a passage of its story whatever share of a long story it is.
+PASSAGE_MIN_SHINGLES = 40
+
+
+class Carried(NamedTuple):
+    """A passage found by ``passage``: the share of the story's shingles the carrier holds, the story's side
+    (0: ``a``), and the share of the story's lede inside the carrier."""
+
+    share: float
+    side: int
+    lede_share: float
+
+
 def passage(
     a: np.ndarray,
     b: np.ndarray,
@@ -150,39 +198,47 @@ def passage(
     passage_threshold: float,
     lede_containment: float,
     min_contained: int,
-) -> tuple[float, int] | None:
+) -> Carried | None:
     """Does one text carry the other's opening as a passage (a round-up item, a digest entry)? Returns the share
-    of the story's shingles found in the carrier and the story's side (0: ``a`` is the story), or None.
+    of the story's shingles found in the carrier, the story's side (0: ``a`` is the story) and the share of its
+    lede carried, or None.
 
     The carrier must be a round-up (``items_a``/``items_b``: items found under headlines of their own, see
     ``minhash.section_ledes``; two versions of one earnings table are not a story and its digest). The story's
     lede (``lede_a``/``lede_b``: its opening's shingle set) must lie at least ``lede_containment`` inside the
-    carrier, and at least ``passage_threshold`` of the story's shingles (``min_contained`` or more) with it: a
-    round-up runs the first part of each story, so a story that only shares a topic does not qualify.
-    ``passage_threshold`` 0 turns the relation off."""
+    carrier, and at least ``passage_threshold`` of the story's shingles (``min_contained`` or more) or
+    ``PASSAGE_MIN_SHINGLES`` of them with it (a round-up runs the first part of each story, which is a small share
+    of a long one), so a story that only shares a topic does not qualify. ``passage_threshold`` 0 turns the
+    relation off."""
     if passage_threshold <= 0 or a.size == 0 or b.size == 0 or max(items_a, items_b) < 1:
         return None
     inter = int(np.intersect1d(a, b, assume_unique=True).size)
     if inter < min_contained:
         return None
-    best: tuple[float, int] | None = None
+    best: Carried | None = None
     for side, (story, lede, carrier, items) in enumerate(((a, lede_a, b, items_b), (b, lede_b, a, items_a))):
-        if items < 1 or lede.size == 0 or inter / story.size < passage_threshold:
+        if items < 1 or lede.size == 0:
             continue
-        if np.intersect1d(lede, carrier, assume_unique=True).size / lede.size < lede_containment:
+        if inter / story.size < passage_threshold and inter < PASSAGE_MIN_SHINGLES:
             continue
-        if best is None or inter / story.size > best[0]:
-            best = (inter / story.size, side)
+        lede_share = np.intersect1d(lede, carrier, assume_unique=True).size / lede.size
+        if lede_share < lede_containment:
+            continue
+        if best is None or inter / story.size > best.share:
+            best = Carried(inter / story.size, side, lede_share)
     return best
 
 
-def lede_figures_carried(lede: tuple[str, ...], carrier: tuple[str, ...], *, min_agreement: float) -> bool:
-    """A passage states its story's opening figures: at least ``min_agreement`` of the lede's figures are in the
-    carrier's (a round-up states other stories' figures too, so only this direction is judged). Fewer than two
-    lede figures are not judged; ``min_agreement`` 0 turns the check off."""
+def lede_figures_carried(
+    lede: tuple[str, ...], carrier: tuple[str, ...], *, min_agreement: float, lede_share: float = 1.0
+) -> bool:
+    """A passage states its story's opening figures: at least ``min_agreement`` of the figures of the part of the
+    lede it carries (``lede_share`` of the lede's shingles: an item shorter than the lede carries only its first
+    figures) are in the carrier's (a round-up states other stories' figures too, so only this direction is
+    judged). Fewer than two lede figures are not judged; ``min_agreement`` 0 turns the check off."""
     if min_agreement <= 0 or len(lede) < 2:
         return True
-    return len(set(lede).intersection(carrier)) / len(lede) >= min_agreement
+    return len(set(lede).intersection(carrier)) / len(lede) >= min_agreement * min(1.0, lede_share)
 
 
 def _share(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
@@ -385,12 +441,14 @@ class _VerifyFn(beam.DoFn):
         min_contained: int,
         figure_agreement: float,
         passage_threshold: float = 0.0,
+        edited_containment: float = 0.0,
     ):
         self._threshold = threshold
         self._containment = containment_threshold
         self._min_contained = min_contained
         self._figures = figure_agreement
         self._passage = passage_threshold
+        self._edited_containment = edited_containment
 
     def setup(self) -> None:
         self._seen = Metrics.counter(VERIFY, "seen")
@@ -398,6 +456,7 @@ class _VerifyFn(beam.DoFn):
         self._near = Metrics.counter(VERIFY, "near")
         self._contained = Metrics.counter(VERIFY, "contained")
         self._passages = Metrics.counter(VERIFY, "passage")
+        self._edited = Metrics.counter(VERIFY, "edited")
         self._low = Metrics.counter(VERIFY, "dropped:below_threshold")
         self._differ = Metrics.counter(VERIFY, "dropped:figures_differ")
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
@@ -420,6 +479,7 @@ class _VerifyFn(beam.DoFn):
                     containment_threshold=self._containment,
                     min_contained=self._min_contained,
                 )
+                carried, edited = None, False
                 if found is None:
                     carried = passage(
                         a,
@@ -433,12 +493,26 @@ class _VerifyFn(beam.DoFn):
                         min_contained=self._min_contained,
                     )
                     if carried is None:
-                        self._low.inc()
-                        continue
-                    share, side = carried
+                        found = edited_copy(
+                            a,
+                            b,
+                            left.figures,
+                            right.figures,
+                            containment_threshold=self._edited_containment,
+                            min_contained=self._min_contained,
+                        )
+                        if found is None:
+                            self._low.inc()
+                            continue
+                        edited = True
+                if carried is not None:
+                    share, side, lede_share = carried
                     story, carrier = (left, right) if side == 0 else (right, left)
                     if not lede_figures_carried(
-                        story.lede_figures, carrier.figures, min_agreement=self._figures
+                        story.lede_figures,
+                        carrier.figures,
+                        min_agreement=self._figures,
+                        lede_share=lede_share,
                     ):
                         self._differ.inc()
                         continue
@@ -455,8 +529,13 @@ class _VerifyFn(beam.DoFn):
                 ):
                     self._differ.inc()
                     continue
+                assert (
+                    found is not None
+                )  # verify's relation, or else an edited copy's (the passage went above)
                 relation, sim, side = found
                 self._kept.inc()
+                if edited:
+                    self._edited.inc()
                 self._sims.update(round(sim * 100))
                 if relation == NEAR:
                     self._near.inc()
@@ -472,7 +551,9 @@ class VerifyPairs(beam.PTransform):
     shingle sets: Jaccard similarity at least ``threshold`` (near), or the smaller set at least
     ``containment_threshold`` inside the larger one (contained; the smaller needs ``min_contained`` shingles,
     0 turns containment off), and stating the same figures (``figures_agree``); or, with ``passage_threshold``,
-    one carrying the other's opening and that share of its shingles (``passage``: round-ups). Two joins bring
+    one carrying the other's opening and that share of its shingles (``passage``: round-ups); or, with
+    ``edited_containment``, a heavily edited copy (``edited_copy``: that much inside, every figure of the shorter
+    stated by the longer). Two joins bring
     each pair both sketches; nothing is held globally. A third input, ``PCollection[(node_id, Probe)]``, adds
     the probes of history nodes (``transforms.index.LookupHistoryProbes``)."""
 
@@ -484,8 +565,11 @@ class VerifyPairs(beam.PTransform):
         min_contained: int = 15,
         figure_agreement: float = 0.6,
         passage_threshold: float = 0.0,
+        edited_containment: float = 0.0,
     ):
         super().__init__()
+        if not 0.0 <= edited_containment <= 1.0:
+            raise ValueError("edited_containment must be in [0, 1] (0 turns edited copies off)")
         if not 0.0 <= passage_threshold <= 1.0:
             raise ValueError("passage_threshold must be in [0, 1] (0 turns the passage relation off)")
         if not 0.0 < threshold <= 1.0:
@@ -497,7 +581,12 @@ class VerifyPairs(beam.PTransform):
         if not 0.0 <= figure_agreement <= 1.0:
             raise ValueError("figure_agreement must be in [0, 1] (0 turns the figures check off)")
         self._fn = _VerifyFn(
-            threshold, containment_threshold, min_contained, figure_agreement, passage_threshold
+            threshold,
+            containment_threshold,
+            min_contained,
+            figure_agreement,
+            passage_threshold,
+            edited_containment,
         )
 
     def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:

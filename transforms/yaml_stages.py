@@ -228,6 +228,7 @@ class DedupNews(beam.PTransform):
         containment_threshold: share of the shorter text inside the longer for an excerpt; 0: off
         min_contained: shingles an excerpt or a passage needs at least
         passage_threshold: share of a story a round-up must carry, with its opening, to be its copy; 0: off
+        edited_containment: share of an edited copy inside the other text, every figure it states there too; 0: off
         shingle_unit: auto, word or char
         shingle_size: n of word n-grams
         char_shingle_size: n of character n-grams (CJK, Thai)
@@ -249,6 +250,7 @@ class DedupNews(beam.PTransform):
         containment_threshold: float = 0.7,
         min_contained: int = 15,
         passage_threshold: float = 0.25,
+        edited_containment: float = 0.5,
         shingle_unit: str = "auto",
         shingle_size: int = 3,
         char_shingle_size: int = 5,
@@ -273,6 +275,7 @@ class DedupNews(beam.PTransform):
             containment_threshold=containment_threshold,
             min_contained=min_contained,
             passage_threshold=passage_threshold,
+            edited_containment=edited_containment,
             shingle_unit=shingle_unit,
             shingle_size=shingle_size,
             char_shingle_size=char_shingle_size,

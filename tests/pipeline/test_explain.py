@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from tests.conftest import PORT_STORY
+from tests.transforms.test_edited import HEAVY, OTHER_STRIKE
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "configs" / "demo.yaml"
@@ -29,8 +31,27 @@ def test_two_files_of_one_story_are_near(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_stricter_threshold_changes_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    # Below the threshold the two are still an edited copy (every figure of the shorter in the other) ...
     r = _explain(capsys, str(SEED), str(ORIGINAL), "--set", "dedup.threshold=0.97")
-    assert r["verdict"] == "not flagged" and "< threshold 0.97" in r["why"]
+    assert r["verdict"] == "near" and "an edited copy" in r["why"] and r["edited"]["relation"] == "near"
+    # ... unless that relation is off too
+    off = ("--set", "dedup.threshold=0.97", "--set", "dedup.edited_containment=0")
+    r = _explain(capsys, str(SEED), str(ORIGINAL), *off)
+    assert r["verdict"] == "not flagged" and "< threshold 0.97" in r["why"] and "edited" not in r
+
+
+def test_a_heavy_edit_is_explained_as_an_edited_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {}
+    for name, text in (("wire", PORT_STORY), ("outlet", HEAVY), ("other", OTHER_STRIKE)):
+        files[name] = tmp_path / f"{name}.txt"
+        files[name].write_text(text, encoding="utf-8")
+    r = _explain(capsys, str(files["outlet"]), str(files["wire"]))
+    assert r["verdict"] == "contained" and r["jaccard"] < 0.5 and "an edited copy" in r["why"]
+    assert r["edited"] == {"relation": "contained", "similarity": r["containment_a_in_b"], "container": "b"}
+    r = _explain(capsys, str(files["other"]), str(files["outlet"]))
+    assert r["verdict"] == "not flagged" and "edited" not in r
 
 
 def test_ids_from_a_run_and_the_human_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

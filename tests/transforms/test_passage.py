@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.dedup import FlagDuplicates
-from transforms.lsh import lede_figures_carried, passage
+from transforms.lsh import PASSAGE_MIN_SHINGLES, lede_figures_carried, passage
 from transforms.minhash import lede_form, section_ledes
 from transforms.normalize import hashing_form
 from transforms.records import PASSAGE
@@ -80,11 +81,33 @@ def test_passage_needs_a_roundup_carrying_the_story_opening(stories) -> None:
     )
 
 
+def test_a_long_story_is_carried_by_a_passage_of_its_opening(stories) -> None:
+    # A round-up runs the first part of each story: of a long story that is a small share, still a passage.
+    long_story = stories.port + "\n" + stories.council
+    story, story_lede = _sets(long_story)
+    digest, digest_lede = _sets(_roundup(long_story))
+    kw = {"passage_threshold": 0.25, "lede_containment": 0.5, "min_contained": 15}
+    inter = np.intersect1d(story, digest).size
+    assert inter >= PASSAGE_MIN_SHINGLES and inter / story.size < 0.25
+    found = passage(story, digest, story_lede, digest_lede, items_a=0, items_b=2, **kw)
+    assert found is not None and found.side == 0 and found.share == pytest.approx(inter / story.size)
+    assert found.lede_share == 1.0  # its 50-word lede is inside the two paragraphs the round-up carries
+    # one short paragraph of it is neither a share nor a passage of its own
+    short = _roundup(long_story.split("\n")[0])
+    one, one_lede = _sets(short)
+    assert np.intersect1d(story, one).size < PASSAGE_MIN_SHINGLES
+    assert passage(story, one, story_lede, one_lede, items_a=0, items_b=2, **kw) is None
+
+
 def test_lede_figures_must_be_carried() -> None:
     assert lede_figures_carried(("12", "20"), ("12", "20", "7", "99"), min_agreement=0.6)
     assert not lede_figures_carried(("12", "20"), ("13", "21", "7"), min_agreement=0.6)
     assert lede_figures_carried(("12",), ("13",), min_agreement=0.6)  # fewer than two: not judged
     assert lede_figures_carried(("12", "20"), ("13", "21"), min_agreement=0.0)  # 0: off
+    # an item carrying half the lede is judged on as many of its figures as that half states
+    assert not lede_figures_carried(("12", "20", "7"), ("12", "99"), min_agreement=0.6)
+    assert lede_figures_carried(("12", "20", "7"), ("12", "99"), min_agreement=0.6, lede_share=0.5)
+    assert not lede_figures_carried(("12", "20", "7"), ("13", "99"), min_agreement=0.6, lede_share=0.5)
 
 
 def test_a_roundup_is_flagged_passage_under_the_story(beam_pipeline, make_doc, stories) -> None:
