@@ -17,9 +17,11 @@ more than one node's neighbours):
 
 On near edges alone every round decides at least the best-ranked active node of each connected component, so
 the rounds finish; in practice one round settles a syndicated story (a star of copies around its original) and
-a second settles the copies that were only similar to a copy. A node still undecided after ``rounds`` (a longer
-chain, or a cycle of container and rank preferences) becomes its own canonical, not flagged, and is counted as
-``cluster/unresolved``: raise ``rounds`` if that counter is not zero.
+a second settles the copies that were only similar to a copy. A cycle of container and rank preferences (a
+contains b, b outranks c, c contains a) has no root: the last round decides by rank alone, so the best-ranked
+node of what is left is a root (and may be an excerpt of a node that joins it). A node still undecided after
+``rounds`` (a longer chain) becomes its own canonical, not flagged, and is counted as ``cluster/unresolved``:
+raise ``rounds`` if that counter is not zero.
 """
 
 from __future__ import annotations
@@ -172,17 +174,17 @@ class Assignment(NamedTuple):
     dup_type: str | None = None  # near | contained | passage; None for a root
 
 
-def beats(node: Node, n: Neighbor) -> bool:
+def beats(node: Node, n: Neighbor, *, rank_only: bool = False) -> bool:
     """Does ``node`` outrank neighbour ``n``? A container always outranks its excerpt (an excerpt is never the
-    canonical of the story it was cut from); otherwise the canonical rank decides."""
-    if n.contains:
+    canonical of the story it was cut from); otherwise, or with ``rank_only``, the canonical rank decides."""
+    if n.contains and not rank_only:
         return n.contains < 0
     return node.rank < n.rank
 
 
-def is_root(node: Node) -> bool:
+def is_root(node: Node, *, rank_only: bool = False) -> bool:
     """A node is a root when it outranks every active neighbour."""
-    return all(beats(node, n) for n in node.neighbors)
+    return all(beats(node, n, rank_only=rank_only) for n in node.neighbors)
 
 
 def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
@@ -206,10 +208,10 @@ def _to_node(element: tuple[str, Iterable[tuple[Rank, Neighbor]]]) -> tuple[str,
     return node_id, Node(node_id, rank, tuple(sorted(neighbors.values())))
 
 
-def _offer(element: tuple[str, Node]) -> Iterator[Any]:
+def _offer(element: tuple[str, Node], rank_only: bool = False) -> Iterator[Any]:
     """Step 1a: roots are decided and offer themselves; every other node carries its state forward."""
     node_id, node = element
-    if is_root(node):
+    if is_root(node, rank_only=rank_only):
         yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(node_id, None)))
         for n in node.neighbors:
             offer = Neighbor(node_id, node.rank, n.similarity, n.relation, -n.contains)
@@ -232,9 +234,9 @@ def _accept(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
                 yield beam.pvalue.TaggedOutput("gone", (n.id, node_id))
 
 
-def _tell_root_gone(element: tuple[str, Node]) -> Iterator[tuple[str, str]]:
+def _tell_root_gone(element: tuple[str, Node], rank_only: bool = False) -> Iterator[tuple[str, str]]:
     node_id, node = element
-    if is_root(node):
+    if is_root(node, rank_only=rank_only):
         for n in node.neighbors:
             yield n.id, node_id
 
@@ -271,10 +273,13 @@ class AssignClusters(beam.PTransform):
         decided = []
         for k in range(1, self._rounds + 1):
             label = f"Round{k}"
-            step = active | f"{label}Offer" >> beam.FlatMap(_offer).with_outputs(
+            # The last round breaks what is left by rank alone: a cycle of container and rank preferences (a
+            # contains b, b outranks c, c contains a) has no root otherwise and would stay unflagged.
+            last = k == self._rounds and k > 1
+            step = active | f"{label}Offer" >> beam.FlatMap(_offer, last).with_outputs(
                 "decided", "offers", main="state"
             )
-            roots_gone = active | f"{label}RootsGone" >> beam.FlatMap(_tell_root_gone)
+            roots_gone = active | f"{label}RootsGone" >> beam.FlatMap(_tell_root_gone, last)
             accepted = (
                 {"state": step.state, "offers": step.offers}
                 | f"{label}GroupOffers" >> beam.CoGroupByKey()

@@ -21,7 +21,7 @@ from transforms.cluster import (
 )
 from transforms.lsh import Edge
 from transforms.minhash import Sketch
-from transforms.records import EXACT, NEAR, Cluster, Verdict
+from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
 
 EARLIEST = ("earliest",)
 ALL = ("earliest", "source_priority", "longest")
@@ -373,3 +373,25 @@ def test_too_few_rounds_leave_nodes_unresolved(run_counted) -> None:
 
     counters = run_counted(build)
     assert counters["cluster"] == {"roots": 1, "joined": 1, "unresolved": 2}
+
+
+def test_a_cycle_of_container_and_rank_preferences_is_broken_by_rank_in_the_last_round(run_counted) -> None:
+    # a contains b, b outranks c (earlier), c contains a: every node is beaten by a neighbour, so no node is a
+    # root until the last round, which decides by rank alone (b is the earliest).
+    days = {"a": "2024-03-02", "b": "2024-03-01", "c": "2024-03-03"}
+    ab = _edge("a", "b", 0.8, days)._replace(relation=CONTAINED, container="a")
+    bc = _edge("b", "c", 0.7, days)
+    ca = _edge("c", "a", 0.75, days)._replace(relation=CONTAINED, container="c")
+
+    def build(rounds: int):
+        def run(p: beam.Pipeline) -> None:
+            out = p | beam.Create([ab, bc, ca]) | AssignClusters(rounds=rounds)
+            got = out | beam.Map(lambda kv: (kv[0], kv[1].root))
+            want = [("a", "b"), ("b", "b"), ("c", "b")] if rounds > 1 else [(n, n) for n in "abc"]
+            assert_that(got, equal_to(want))
+
+        return run
+
+    assert run_counted(build(1))["cluster"] == {"unresolved": 3}
+    counters = run_counted(build(3))["cluster"]
+    assert counters["roots"] == 1 and counters["joined"] == 2 and "unresolved" not in counters
