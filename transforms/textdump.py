@@ -1116,6 +1116,26 @@ def _extends_body(line: _Line, forward: bool, wrapped_neighbour: bool) -> bool:
     return wrapped_neighbour or _ends_sentence(line.text, _TERMINAL if forward else ".…。")
 
 
+_DIGIT = re.compile(r"\d")
+_MAX_ROW_WORDS = 12
+
+
+def _table_row(line: _Line) -> bool:
+    """A row of a table of figures: not chrome, short, stating a figure, neither a headline in title case
+    ("Vendo Co 4th Qtr Loss") nor a date or byline line."""
+    if line.rule is not None or not 0 < line.words <= _MAX_ROW_WORDS or _DIGIT.search(line.text) is None:
+        return False
+    lettered = [w for w in line.text.split() if w[:1].isalpha() and len(w) > 2]
+    if lettered and sum(w[0].isupper() for w in lettered) >= 0.75 * len(lettered) and len(lettered) > 1:
+        return False
+    return not _ends_sentence(line.text, ".!?") and _parse_meta(line.text) is None
+
+
+def _table_label(line: _Line) -> bool:
+    """A table's section label between its rows ("Year", "Six mths", "4th qtr")."""
+    return line.rule is None and 0 < line.words <= 3 and not _ends_sentence(line.text, ".!?:")
+
+
 def parse_text_dump(
     text: str, *, skip_rules: frozenset[str] = frozenset(), template_lines: frozenset[str] = frozenset()
 ) -> TextDump:
@@ -1190,6 +1210,14 @@ def parse_text_dump(
             start = before[k]
             before = before[:k]
             break
+    # The rows of a table right above the prose are the story's top (an earnings story whose only prose is its
+    # NOTE, in an outlet's copy with no dateline): rows state figures; a short label ("Year", "Six mths") between
+    # two rows is one of them.
+    opened = _ANY_DATELINE.match(lines[start].text) or _DATELINE.match(lines[start].text)
+    while before and not opened and _table_row(lines[before[-1]]):
+        start = before.pop()
+        while len(before) >= 2 and _table_label(lines[before[-1]]) and _table_row(lines[before[-2]]):
+            start = before.pop()
     after = [i for i in present if i > end]
     after.reverse()
     while after:

@@ -609,6 +609,36 @@ def test_a_table_excerpt_without_a_dateline_beats_a_box_of_headlines_below_it() 
     assert ("most_popular", "Most read") in result.dropped
 
 
+def test_the_table_above_a_note_is_the_story_in_a_copy_without_a_dateline() -> None:
+    # An outlet's copy of an earnings story: no dateline, one paragraph a line, and the only prose its NOTE.
+    rows = [
+        "Oper shr 17 cts vs 19 cts",
+        "Oper net 636,000 vs 358,000",
+        "Revs 10.6 mln vs 7,024,000",
+        "Year",
+        "Oper shr 73 cts vs 65 cts",
+    ]
+    note = (
+        "NOTE: Net excludes investment gains 20,000 dlrs vs 86,000 dlrs in quarter and 586,000 dlrs vs 195,000 "
+        "dlrs in year."
+    )
+    dump = "\n".join(
+        [
+            "Northern Tribune > Business",
+            "Markets: Year Net",
+            "Updated March 18, 1987 2:10 PM",
+            "Share on Facebook | Share on Twitter | Email this story",
+            *rows,
+            note,
+            "\u00a9 1987 Northern Tribune. All rights reserved.",
+        ]
+    )
+    result = parse_text_dump(dump)
+    assert _body_lines(result) == [*rows, note]
+    assert result.title == "Markets: Year Net"
+    assert result.published is not None and result.published.startswith("1987-03-18")
+
+
 def test_headline_and_byline_run_into_a_wrapped_table_story_stay_out_of_the_body() -> None:
     text = """Home | Politics | Business | Nation | Opinion | Subscribe
 Pegasus Gold Inc third quarter Dec 31 Net
