@@ -157,7 +157,7 @@ class DedupConfig(_Section):
     )
     all_pairs_limit: int = Field(16, ge=2, description="buckets above this size become a star, not all pairs")
     lede_bands: int = Field(
-        10, ge=0, description="LSH bands of the lede's signature (excerpts, trims); 0: off"
+        30, ge=0, description="LSH bands of the lede's signature (excerpts, trims, heavy edits); 0: off"
     )
     lede_rows: int = Field(3, ge=1)
     cluster_rounds: int = Field(

@@ -152,7 +152,7 @@ class FlagDuplicates(beam.PTransform):
         passage_threshold: float = 0.25,
         edited_containment: float = 0.5,
         all_pairs_limit: int = 16,
-        lede_bands: int = 10,
+        lede_bands: int = 30,
         lede_rows: int = 3,
         cluster_rounds: int = 8,
         canonical_order: Sequence[str] = ("earliest",),
@@ -261,7 +261,7 @@ class FlagDuplicatesWithHistory(FlagDuplicates):
         if partitions < 1:
             raise ValueError("partitions must be at least 1")
         keys = {k: dedup[k] for k in ("bands", "rows")}
-        keys |= {"lede_bands": dedup.get("lede_bands", 10), "lede_rows": dedup.get("lede_rows", 3)}
+        keys |= {"lede_bands": dedup.get("lede_bands", 30), "lede_rows": dedup.get("lede_rows", 3)}
         days = [HistoryDay(*h) for h in history]
         self._index = (
             LookupHistoryKeys(history=days, partitions=partitions, **keys),

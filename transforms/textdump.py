@@ -1070,6 +1070,10 @@ def _choose_span(
             earlier = [k for k in range(best) if regions[k].chars]
             if earlier:
                 best = max(earlier, key=lambda k: regions[k].chars)
+            else:
+                table = _table_above(lines, regions[best].start)
+                if table is not None:
+                    return table, sum(len(lines[i].text) for i in range(table[0], table[1] + 1))
     if not regions[best].chars:
         return None, 0
     lo = hi = best
@@ -1126,9 +1130,28 @@ def _table_row(line: _Line) -> bool:
     if line.rule is not None or not 0 < line.words <= _MAX_ROW_WORDS or _DIGIT.search(line.text) is None:
         return False
     lettered = [w for w in line.text.split() if w[:1].isalpha() and len(w) > 2]
-    if lettered and sum(w[0].isupper() for w in lettered) >= 0.75 * len(lettered) and len(lettered) > 1:
+    if len(lettered) > 1 and sum(w[0].isupper() for w in lettered) > 0.5 * len(lettered):
         return False
     return not _ends_sentence(line.text, ".!?") and _parse_meta(line.text) is None
+
+
+def _table_above(lines: Sequence[_Line], header: int) -> tuple[int, int] | None:
+    """First and last row of the table of figures right above a box's header line (a chrome line that is not a
+    footer marker, such as an advert, may stand between two rows), or None for fewer than two rows."""
+    rows: list[int] = []
+    i = header - 1
+    while i >= 0:
+        line = lines[i]
+        inside = rows and i > 0 and _table_row(lines[i - 1])  # an advert line between two rows
+        if not line.text or (inside and line.rule is not None and line.rule not in _STRONG_RULES):
+            i -= 1
+            continue
+        if _table_row(line) or (rows and _table_label(line) and i > 0 and _table_row(lines[i - 1])):
+            rows.append(i)
+            i -= 1
+            continue
+        break
+    return (rows[-1], rows[0]) if len(rows) >= 2 else None
 
 
 def _table_label(line: _Line) -> bool:

@@ -639,6 +639,32 @@ def test_the_table_above_a_note_is_the_story_in_a_copy_without_a_dateline() -> N
     assert result.published is not None and result.published.startswith("1987-03-18")
 
 
+def test_a_table_without_prose_or_dateline_beats_the_box_of_headlines_below_it() -> None:
+    # Nothing of the story is prose and no dateline says where it starts: the rows right above the box's header
+    # (an advert between two of them) are the story, not the numbered headlines below it.
+    rows = ["Shr 1.24 dlrs vs 66 dlrs", "Net 38.2 mln vs 20.1 mln", "Revs 419.1 mln vs 333.8 mln"]
+    rows += ["Nine mths", "Shr 3.50 dlrs vs 1.74 dlrs"]
+    dump = "\n".join(
+        [
+            "Northern Tribune > Business",
+            "Markets: Skyline Corp third quarter Feb 28",
+            "Updated March 18, 1987 2:10 PM",
+            "Share on Facebook | Share on Twitter | Email this story",
+            *rows[:2],
+            "Advertisement",
+            *rows[2:],
+            "Most read",
+            "1. Business: Bank of Japan to Sell 500 billion in Bills",
+            "2. Canada Panel Rejects Hydro Quebec Bid for 3 billion dollar New England Power Sale",
+            "\u00a9 1987 Northern Tribune. All rights reserved.",
+        ]
+    )
+    result = parse_text_dump(dump)
+    assert _body_lines(result) == rows
+    assert result.title == "Markets: Skyline Corp third quarter Feb 28"
+    assert ("advertisement", "Advertisement") in result.dropped
+
+
 def test_headline_and_byline_run_into_a_wrapped_table_story_stay_out_of_the_body() -> None:
     text = """Home | Politics | Business | Nation | Opinion | Subscribe
 Pegasus Gold Inc third quarter Dec 31 Net
