@@ -34,7 +34,7 @@ from transforms.index import parse_history_id, real_id
 from transforms.lsh import Edge
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict, is_history
+from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict, is_history, pack, unpack
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
@@ -119,9 +119,9 @@ class _ExactGroupFn(beam.DoFn):
         self._groups = Metrics.counter(STAGE, "exact_groups")
         self._dups = Metrics.counter(STAGE, "exact_duplicates")
 
-    def process(self, element: tuple[str, Iterable[Sketch]]) -> Iterator[Any]:
-        _, sketches = element
-        members = sorted(sketches, key=lambda s: s.rank)
+    def process(self, element: tuple[str, Iterable[bytes]]) -> Iterator[Any]:
+        _, packed = element
+        members = sorted((unpack(Sketch, b) for b in packed), key=lambda s: s.rank)
         rep = members[0]
         if len(members) > 1:
             self._groups.inc()
@@ -140,7 +140,7 @@ class ExactGroups(beam.PTransform):
     def expand(self, sketches: beam.PCollection) -> dict[str, beam.PCollection]:
         outputs = (
             sketches
-            | "KeyByContent" >> beam.Map(lambda s: (s.content_hash, s))
+            | "KeyByContent" >> beam.Map(lambda s: (s.content_hash, pack(s)))
             | "GroupByContent" >> beam.GroupByKey()
             | "PickRepresentative" >> beam.ParDo(_ExactGroupFn()).with_outputs("groups", main="reps")
         )
