@@ -31,6 +31,8 @@ class CounterCache:
     files): past it the cache starts again."""
 
     def __init__(self, limit: int = 4096) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
         self._made: dict[tuple[str, str], Any] = {}
         self._limit = limit
 
