@@ -16,7 +16,14 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms import records as R
-from transforms.cluster import POLICY_KEYS, AssignClusters, BuildVerdicts, ExactGroups, canonical_rank
+from transforms.cluster import (
+    POLICY_KEYS,
+    AssignClusters,
+    BuildVerdicts,
+    ExactGroups,
+    canonical_rank,
+    plain_verdict,
+)
 from transforms.index import HistoryDay, LookupHistoryKeys, LookupHistoryProbes, run_rank
 from transforms.lsh import FindCandidatePairs, VerifyPairs
 from transforms.metrics import CounterCache
@@ -98,7 +105,7 @@ class _ApplyVerdictFn(beam.DoFn):
 
     def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[Document]:
         _, grouped = element
-        verdicts: list[Verdict] = grouped["verdict"]
+        verdicts = [Verdict._make(v) for v in grouped["verdict"]]
         lsh = bool(grouped["lsh"] and grouped["lsh"][0])
         for packed in grouped["doc"]:
             doc = R.unpack(Document, packed)
@@ -223,7 +230,7 @@ class FlagDuplicates(beam.PTransform):
             # the hashing form has done its work (it is in no output): the documents cross this shuffle without it,
             # packed (records.pack)
             "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, R.pack(d._replace(hash_text="")))),
-            "verdict": built["verdicts"],
+            "verdict": built["verdicts"] | "PlainVerdicts" >> beam.Map(plain_verdict),
             "lsh": in_lsh,
         }
         if index is None:
