@@ -13,6 +13,7 @@ from transforms.boilerplate import LearnBoilerplate
 from transforms.clean import CleanRecords
 from transforms.dedup import FlagDuplicates, FlagDuplicatesWithHistory, KeepUniqueIds
 from transforms.index import WriteIndexDay
+from transforms.metrics import CounterCache
 from transforms.read import FILE_NAMESPACE, InputSpec, ReadDumps, origin_file
 from transforms.write import WriteRecords
 
@@ -24,11 +25,12 @@ class _DropDuplicatesFn(beam.DoFn):
 
     def setup(self) -> None:
         self._dropped = Metrics.counter("write", "dropped_duplicates")
+        self._named = CounterCache()
 
     def process(self, doc: Any) -> Any:
         if doc.is_duplicate:
             self._dropped.inc()
-            Metrics.counter(FILE_NAMESPACE + origin_file(doc.origin), "duplicates_dropped").inc()
+            self._named.inc(FILE_NAMESPACE + origin_file(doc.origin), "duplicates_dropped")
             return
         yield doc
 
@@ -40,9 +42,12 @@ class _CountByFileFn(beam.DoFn):
     def __init__(self, what: str):
         self._what = what
 
+    def setup(self) -> None:
+        self._named = CounterCache()
+
     def process(self, element: Any) -> Any:
         name = "documents" if self._what == "documents" else f"rejected:{element.reason}"
-        Metrics.counter(FILE_NAMESPACE + origin_file(element.origin), name).inc()
+        self._named.inc(FILE_NAMESPACE + origin_file(element.origin), name)
         yield element
 
 

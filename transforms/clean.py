@@ -12,6 +12,7 @@ measured real pages take well under a second (see ``transforms/isolate.py`` and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from configparser import ConfigParser
 from typing import Any, NamedTuple
@@ -31,6 +32,7 @@ from transforms.extract import (
     trafilatura_config,
 )
 from transforms.isolate import ChildDied, ExtractTimeout, IsolatedExtractor
+from transforms.metrics import CounterCache
 from transforms.normalize import display_text, hashing_form, normalize_published, registered_domain
 from transforms.records import Document, RawRecord, Rejected
 from transforms.textdump import TextDump, parse_text_dump, wire_agency
@@ -214,6 +216,7 @@ class _CleanFn(beam.DoFn):
         self._recovered = Metrics.counter(STAGE, "recovered_paragraphs")
         self._in_child = Metrics.counter(STAGE, "isolated")
         self._chars = Metrics.distribution(STAGE, "text_chars")
+        self._named = CounterCache()
 
     def teardown(self) -> None:
         isolated: IsolatedExtractor | None = getattr(self, "_isolated", None)
@@ -224,7 +227,7 @@ class _CleanFn(beam.DoFn):
         self, record: RawRecord, templates: Mapping[str, frozenset[str]] | None = None
     ) -> Iterator[Any]:
         self._seen.inc()
-        Metrics.counter(STAGE, f"kind:{record.kind}").inc()
+        self._named.inc(STAGE, f"kind:{record.kind}")
         lines: frozenset[str] = frozenset()
         if templates and record.kind != "html":
             lines = templates.get(template_source(record) or "", frozenset())
@@ -234,15 +237,15 @@ class _CleanFn(beam.DoFn):
             )
         except Exception as e:  # one hostile page must not sink the run: it becomes a dead letter
             cleaned = Cleaned(_rejected(record, R.EXTRACT_ERROR, f"{type(e).__name__}: {e}"))
-        for rule in cleaned.removed:
-            Metrics.counter(STAGE, f"rule:{rule}").inc()
+        for rule, n in Counter(cleaned.removed).items():
+            self._named.inc(STAGE, f"rule:{rule}", n)
         if cleaned.recovered:
             self._recovered.inc(cleaned.recovered)
         if cleaned.isolated:
             self._in_child.inc()
         result = cleaned.result
         if isinstance(result, Rejected):
-            Metrics.counter(STAGE, f"dropped:{result.reason}").inc()
+            self._named.inc(STAGE, f"dropped:{result.reason}")
             yield beam.pvalue.TaggedOutput("rejected", result)
             return
         self._kept.inc()

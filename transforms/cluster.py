@@ -36,7 +36,7 @@ from transforms.index import parse_history_id, real_id
 from transforms.lsh import Edge
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict, is_history
+from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict, is_history, pack, unpack
 
 STAGE = "cluster"
 POLICY_KEYS = ("earliest", "wire_first", "source_priority", "longest")
@@ -121,9 +121,9 @@ class _ExactGroupFn(beam.DoFn):
         self._groups = Metrics.counter(STAGE, "exact_groups")
         self._dups = Metrics.counter(STAGE, "exact_duplicates")
 
-    def process(self, element: tuple[str, Iterable[Sketch]]) -> Iterator[Any]:
-        _, sketches = element
-        members = sorted(sketches, key=lambda s: s.rank)
+    def process(self, element: tuple[str, Iterable[bytes]]) -> Iterator[Any]:
+        _, packed = element
+        members = sorted((unpack(Sketch, b) for b in packed), key=lambda s: s.rank)
         rep = members[0]
         if len(members) > 1:
             self._groups.inc()
@@ -142,7 +142,7 @@ class ExactGroups(beam.PTransform):
     def expand(self, sketches: beam.PCollection) -> dict[str, beam.PCollection]:
         outputs = (
             sketches
-            | "KeyByContent" >> beam.Map(lambda s: (s.content_hash, s))
+            | "KeyByContent" >> beam.Map(lambda s: (s.content_hash, pack(s)))
             | "GroupByContent" >> beam.GroupByKey()
             | "PickRepresentative" >> beam.ParDo(_ExactGroupFn()).with_outputs("groups", main="reps")
         )
@@ -192,18 +192,23 @@ def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
     return min(offers, key=lambda n: n.rank, default=None)
 
 
-def _edge_ends(edge: Edge) -> Iterator[tuple[str, tuple[Rank, Neighbor]]]:
+# Small records cross the cluster shuffles as plain tuples (``tuple(neighbor)``, ``Neighbor._make``): Beam's
+# coder writes a tuple of primitives itself, and pickles a NamedTuple with its class.
+
+
+def _edge_ends(edge: Edge) -> Iterator[tuple[str, tuple[Rank, tuple[Any, ...]]]]:
     a_holds_b = 0 if edge.container is None else (1 if edge.container == edge.b else -1)
-    yield edge.a, (edge.rank_a, Neighbor(edge.b, edge.rank_b, edge.similarity, edge.relation, a_holds_b))
-    yield edge.b, (edge.rank_b, Neighbor(edge.a, edge.rank_a, edge.similarity, edge.relation, -a_holds_b))
+    yield edge.a, (edge.rank_a, (edge.b, edge.rank_b, edge.similarity, edge.relation, a_holds_b))
+    yield edge.b, (edge.rank_b, (edge.a, edge.rank_a, edge.similarity, edge.relation, -a_holds_b))
 
 
-def _to_node(element: tuple[str, Iterable[tuple[Rank, Neighbor]]]) -> tuple[str, Node]:
+def _to_node(element: tuple[str, Iterable[tuple[Rank, tuple[Any, ...]]]]) -> tuple[str, Node]:
     node_id, ends = element
     rank: Rank = ()
     neighbors: dict[str, Neighbor] = {}
-    for own_rank, neighbor in ends:
+    for own_rank, plain in ends:
         rank = own_rank
+        neighbor = Neighbor._make(plain)
         neighbors[neighbor.id] = neighbor
     return node_id, Node(node_id, rank, tuple(sorted(neighbors.values())))
 
@@ -214,7 +219,7 @@ def _offer(element: tuple[str, Node], rank_only: bool = False) -> Iterator[Any]:
     if is_root(node, rank_only=rank_only):
         yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(node_id, None)))
         for n in node.neighbors:
-            offer = Neighbor(node_id, node.rank, n.similarity, n.relation, -n.contains)
+            offer = (node_id, node.rank, n.similarity, n.relation, -n.contains)  # a Neighbor, plain
             yield beam.pvalue.TaggedOutput("offers", (n.id, offer))
     else:
         yield node_id, node
@@ -224,7 +229,7 @@ def _accept(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
     """Step 1b: a non-root with offers joins the best root; the others stay active."""
     node_id, grouped = element
     for node in grouped["state"]:
-        offer = best_offer(grouped["offers"])
+        offer = best_offer(Neighbor._make(plain) for plain in grouped["offers"])
         if offer is None:
             yield node_id, node
         else:
@@ -323,6 +328,12 @@ def group_verdicts(members: Sequence[str], assignment: Assignment | None) -> lis
     return [(m, Verdict(root, duplicate_of=root, dup_type=kind, similarity=sim)) for m in members]
 
 
+def plain_verdict(element: tuple[str, Verdict]) -> tuple[str, tuple[Any, ...]]:
+    """``(id, Verdict)`` with the verdict as a plain tuple, for a shuffle (``Verdict._make`` reads it back)."""
+    node, verdict = element
+    return node, tuple(verdict)
+
+
 def _verdicts(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Verdict]]:
     node, grouped = element
     assignment = grouped["assignment"][0] if grouped["assignment"] else None
@@ -353,9 +364,9 @@ def cluster_record(cluster_id: str, verdicts: Iterable[tuple[str, Verdict]]) -> 
     )
 
 
-def _cluster(element: tuple[str, Iterable[tuple[str, Verdict]]]) -> Iterator[Cluster]:
+def _cluster(element: tuple[str, Iterable[tuple[str, tuple[Any, ...]]]]) -> Iterator[Cluster]:
     cluster_id, verdicts = element
-    record = cluster_record(real_id(cluster_id), ((real_id(m), v) for m, v in verdicts))
+    record = cluster_record(real_id(cluster_id), ((real_id(m), Verdict._make(v)) for m, v in verdicts))
     if record is not None:
         yield record
 
@@ -416,7 +427,7 @@ class BuildVerdicts(beam.PTransform):
             verdicts = verdicts | "HistoryAsCanonicals" >> beam.Filter(_keeps)
         clusters = (
             verdicts
-            | "KeyByCluster" >> beam.Map(lambda kv: (kv[1].cluster_id, kv))
+            | "KeyByCluster" >> beam.Map(lambda kv: (kv[1].cluster_id, plain_verdict(kv)))
             | "GroupByCluster" >> beam.GroupByKey()
             | "ClusterRecords" >> beam.FlatMap(_cluster)
         )

@@ -16,9 +16,17 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms import records as R
-from transforms.cluster import POLICY_KEYS, AssignClusters, BuildVerdicts, ExactGroups, canonical_rank
+from transforms.cluster import (
+    POLICY_KEYS,
+    AssignClusters,
+    BuildVerdicts,
+    ExactGroups,
+    canonical_rank,
+    plain_verdict,
+)
 from transforms.index import HistoryDay, LookupHistoryKeys, LookupHistoryProbes, run_rank
 from transforms.lsh import FindCandidatePairs, VerifyPairs
+from transforms.metrics import CounterCache
 from transforms.minhash import ComputeMinHash, Sketch
 from transforms.records import Document, Rejected, Verdict
 
@@ -40,9 +48,9 @@ class _UniqueIdFn(beam.DoFn):
         self._kept = Metrics.counter(IDS, "kept")
         self._dropped = Metrics.counter(IDS, f"dropped:{R.DUPLICATE_ID}")
 
-    def process(self, element: tuple[str, Iterable[Document]]) -> Iterator[Any]:
-        doc_id, docs = element
-        ordered = sorted(docs, key=lambda d: origin_order(d.origin))
+    def process(self, element: tuple[str, Iterable[bytes]]) -> Iterator[Any]:
+        doc_id, packed = element
+        ordered = sorted((R.unpack(Document, b) for b in packed), key=lambda d: origin_order(d.origin))
         self._seen.inc(len(ordered))
         self._kept.inc()
         yield ordered[0]
@@ -68,7 +76,7 @@ class KeepUniqueIds(beam.PTransform):
     def expand(self, docs: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
             docs
-            | "KeyById" >> beam.Map(lambda d: (d.id, d))
+            | "KeyById" >> beam.Map(lambda d: (d.id, R.pack(d)))
             | "GroupById" >> beam.GroupByKey()
             | "FirstPerId" >> beam.ParDo(_UniqueIdFn()).with_outputs("rejected", main="documents")
         )
@@ -93,12 +101,14 @@ class _ApplyVerdictFn(beam.DoFn):
         self._seen = Metrics.counter(STAGE, "seen")
         self._kept = Metrics.counter(STAGE, "kept")
         self._missing = Metrics.counter(STAGE, "missing_verdict")
+        self._named = CounterCache()
 
     def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[Document]:
         _, grouped = element
-        verdicts: list[Verdict] = grouped["verdict"]
+        verdicts = [Verdict._make(v) for v in grouped["verdict"]]
         lsh = bool(grouped["lsh"] and grouped["lsh"][0])
-        for doc in grouped["doc"]:
+        for packed in grouped["doc"]:
+            doc = R.unpack(Document, packed)
             self._seen.inc()
             if not verdicts:  # cannot happen while every document is in an exact group; counted if it does
                 self._missing.inc()
@@ -106,9 +116,9 @@ class _ApplyVerdictFn(beam.DoFn):
             else:
                 verdict = verdicts[0]
             if verdict.dup_type:
-                Metrics.counter(STAGE, f"{verdict.dup_type}_duplicates").inc()
+                self._named.inc(STAGE, f"{verdict.dup_type}_duplicates")
             elif verdict.cluster_id == doc.id:
-                Metrics.counter(STAGE, "originals").inc()
+                self._named.inc(STAGE, "originals")
             self._kept.inc()
             yield doc._replace(
                 lsh=lsh,
@@ -219,9 +229,10 @@ class FlagDuplicates(beam.PTransform):
         )
         in_lsh = sketches | "LshFlag" >> beam.Map(lambda s: (s.id, bool(s.values)))
         joined = {
-            # the hashing form has done its work (it is in no output): the documents cross this shuffle without it
-            "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, d._replace(hash_text=""))),
-            "verdict": built["verdicts"],
+            # the hashing form has done its work (it is in no output): the documents cross this shuffle without it,
+            # packed (records.pack)
+            "doc": docs | "KeyDocs" >> beam.Map(lambda d: (d.id, R.pack(d._replace(hash_text="")))),
+            "verdict": built["verdicts"] | "PlainVerdicts" >> beam.Map(plain_verdict),
             "lsh": in_lsh,
         }
         if index is None:

@@ -19,7 +19,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch, roundup_items
-from transforms.records import CONTAINED, NEAR, PASSAGE, is_history
+from transforms.records import CONTAINED, NEAR, PASSAGE, is_history, pack, unpack
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -425,8 +425,8 @@ def to_probe(sketch: Sketch) -> Probe:
     )
 
 
-def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, Probe]]:
-    """Each pair (a, b) leaves a's group carrying a's probe, keyed by b."""
+def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, bytes]]:
+    """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b."""
     _, grouped = element
     for probe in grouped["probe"]:
         for other in grouped["pairs"]:
@@ -462,11 +462,12 @@ class _VerifyFn(beam.DoFn):
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
         self._sims = Metrics.distribution(VERIFY, "jaccard_pct")
 
-    def process(self, element: tuple[str, dict[str, list[Probe]]]) -> Iterator[Edge]:
+    def process(self, element: tuple[str, dict[str, list[bytes]]]) -> Iterator[Edge]:
         _, grouped = element
-        for right in grouped["probe"]:
+        lefts = [unpack(Probe, packed) for packed in grouped["left"]]
+        for right in (unpack(Probe, packed) for packed in grouped["probe"]):
             b = np.frombuffer(right.shingles, dtype="<u8")
-            for left in grouped["left"]:
+            for left in lefts:
                 self._seen.inc()
                 if left.fingerprint != right.fingerprint:
                     self._mismatch.inc()
@@ -591,9 +592,11 @@ class VerifyPairs(beam.PTransform):
 
     def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:
         pairs, sketches = inputs[0], inputs[1]
-        by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, to_probe(s)))
+        # probes cross both joins packed (records.pack): the history's probes too
+        by_id = sketches | "KeyById" >> beam.Map(lambda s: (s.id, pack(to_probe(s))))
         if len(inputs) > 2:
-            by_id = (by_id, inputs[2]) | "WithHistory" >> beam.Flatten()
+            history = inputs[2] | "PackHistory" >> beam.MapTuple(lambda node, probe: (node, pack(probe)))
+            by_id = (by_id, history) | "WithHistory" >> beam.Flatten()
         left = (
             {"pairs": pairs, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()

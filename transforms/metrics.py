@@ -22,3 +22,24 @@ class CountElements(beam.DoFn):
     def process(self, element: Any) -> Iterator[Any]:
         self._counter.inc()
         yield element
+
+
+class CounterCache:
+    """Counters made on first use and kept, for names known only per element (``rule:<name>``, ``file:<path>``):
+    ``Metrics.counter`` builds a new counter object at every call, which costs more than incrementing one.
+    Make one per DoFn instance, in ``setup``. At most ``limit`` are kept (per-file names grow with the input
+    files): past it the cache starts again."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._made: dict[tuple[str, str], Any] = {}
+        self._limit = limit
+
+    def inc(self, namespace: str, name: str, n: int = 1) -> None:
+        counter = self._made.get((namespace, name))
+        if counter is None:
+            if len(self._made) >= self._limit:
+                self._made.clear()
+            counter = self._made[(namespace, name)] = Metrics.counter(namespace, name)
+        counter.inc(n)

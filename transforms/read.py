@@ -32,6 +32,7 @@ from apache_beam.metrics import Metrics
 
 from transforms import records as R
 from transforms.encoding import bom_encoding, decode_bytes, header_charset
+from transforms.metrics import CounterCache
 from transforms.normalize import normalize_published, registered_domain
 from transforms.records import RawRecord, Rejected
 
@@ -455,16 +456,17 @@ class _ReadFileFn(beam.DoFn):
         self._blank = Metrics.counter(STAGE, "blank_lines")
         self._unknown = Metrics.counter(STAGE, "skipped_files:unknown_format")
         self._sizes = Metrics.distribution(STAGE, "record_bytes")
+        self._named = CounterCache()
 
     def _count(self, path: str, name: str) -> None:
-        Metrics.counter(FILE_NAMESPACE + path, name).inc()
+        self._named.inc(FILE_NAMESPACE + path, name)
 
     def _emit(self, result: RawRecord | Rejected, size: int, path: str) -> Iterator[Any]:
         self._seen.inc()
         self._count(path, "read")
         self._sizes.update(size)
         if isinstance(result, Rejected):
-            Metrics.counter(STAGE, f"dropped:{result.reason}").inc()
+            self._named.inc(STAGE, f"dropped:{result.reason}")
             yield beam.pvalue.TaggedOutput("rejected", result)
         else:
             self._kept.inc()
@@ -474,7 +476,7 @@ class _ReadFileFn(beam.DoFn):
         self._seen.inc()
         self._count(path, "read")
         self._count(path, f"skipped:{reason}")
-        Metrics.counter(STAGE, f"skipped:{reason}").inc()
+        self._named.inc(STAGE, f"skipped:{reason}")
 
     def _open(self, readable: fileio.ReadableFile, path: str) -> Any:
         raw = readable.open(compression_type=CompressionTypes.UNCOMPRESSED)
@@ -691,7 +693,13 @@ class ReadDumps(beam.PTransform):
             rejected.append(outputs.rejected)
         all_records = tuple(records) | "FlattenRecords" >> beam.Flatten()
         if self._reshuffle:
-            all_records = all_records | "Spread" >> beam.Reshuffle()
+            # packed (records.pack) while they cross the shuffle
+            all_records = (
+                all_records
+                | "Pack" >> beam.Map(R.pack)
+                | "Spread" >> beam.Reshuffle()
+                | "Unpack" >> beam.Map(lambda packed: R.unpack(RawRecord, packed))
+            )
         return {"records": all_records, "rejected": tuple(rejected) | "FlattenRejected" >> beam.Flatten()}
 
 

@@ -6,7 +6,8 @@ Elements are NamedTuples: picklable, comparable, cheap. Update them with ``_repl
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+import pickle
+from typing import Any, NamedTuple, TypeVar
 
 import xxhash
 
@@ -181,6 +182,25 @@ def stable_id(*parts: str) -> str:
 def content_hash(hash_text: str) -> str:
     """The exact-duplicate key of a document: a 128-bit hash of its hashing form."""
     return xxhash.xxh3_128_hexdigest(hash_text.encode("utf-8", "surrogatepass"))
+
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
+
+
+def pack(record: tuple[Any, ...]) -> bytes:
+    """A record's compact form for a shuffle: its fields as a plain pickled tuple (``unpack`` reads it back).
+
+    Beam encodes a NamedTuple it has no coder for with its pickle fallback, which names the class in every
+    element and looks it up again on decoding; measured on 200 documents, 16 µs a document encoded and decoded
+    against 6 µs for its fields as a plain tuple. Shuffled as ``bytes``, an element also stays opaque to the local
+    runner, which otherwise decodes every grouped value into a Python object and holds it until the stage
+    reading it has run. Only for values: the bytes are not a deterministic key."""
+    return pickle.dumps(tuple(record), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(cls: type[_T], data: bytes) -> _T:
+    """The record of type ``cls`` that ``pack`` made ``data`` from."""
+    return cls._make(pickle.loads(data))  # type: ignore[attr-defined]
 
 
 def to_json(record: NamedTuple, *, first_seen: bool = False) -> str:
