@@ -530,9 +530,8 @@ class _VerifyFn(beam.DoFn):
                 ):
                     self._differ.inc()
                     continue
-                assert (
-                    found is not None
-                )  # verify's relation, or else an edited copy's (the passage went above)
+                # verify's relation, or else an edited copy's (a passage went on above)
+                assert found is not None
                 relation, sim, side = found
                 self._kept.inc()
                 if edited:
