@@ -192,6 +192,18 @@ class DedupConfig(_Section):
             lede_perm=self.lede_bands * self.lede_rows,
         )
 
+    def minhash_kwargs(self) -> dict[str, Any]:
+        """The arguments of ``ComputeMinHash`` (and ``minhash.sketch_of``) these settings make."""
+        return {
+            "unit": self.shingle_unit,
+            "size": self.shingle_size,
+            "char_size": self.char_shingle_size,
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "min_tokens": self.min_tokens,
+            "lede_perm": self.lede_bands * self.lede_rows,
+        }
+
     def resolved_bands_rows(self) -> tuple[int, int]:
         if self.bands is not None and self.rows is not None:
             return self.bands, self.rows

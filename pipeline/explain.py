@@ -31,9 +31,7 @@ from transforms.lsh import (
 from transforms.minhash import (
     estimated_jaccard,
     lede_form,
-    minhash_template,
     section_ledes,
-    signature,
     sketch_of,
 )
 from transforms.normalize import display_text, figures, hashing_form
@@ -162,38 +160,17 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
             ),
         }
     if all(in_lsh):
-        template = minhash_template(dedup.num_perm, dedup.seed)
-        fp = dedup.fingerprint()
-        sig_a, sig_b = signature(sh_a, template), signature(sh_b, template)
-        keys_a = band_keys(sig_a, bands=bands, rows=rows, fingerprint=fp)
-        keys_b = band_keys(sig_b, bands=bands, rows=rows, fingerprint=fp)
+        # the sketches a run makes of the two documents: their signatures, body bands and lede bands
+        sk_a, sk_b = (sketch_of(d, **dedup.minhash_kwargs()) for d in (a, b))
+        sig_a, sig_b = (np.frombuffer(s.values, dtype="<u8") for s in (sk_a, sk_b))
+        keys_a = band_keys(sig_a, bands=bands, rows=rows, fingerprint=sk_a.fingerprint)
+        keys_b = band_keys(sig_b, bands=bands, rows=rows, fingerprint=sk_b.fingerprint)
         out["shared_bands"] = sum(1 for x, y in zip(keys_a, keys_b, strict=True) if x == y)
-        out["shared_lede_bands"] = _shared_lede_bands(a, b, dedup)
-        out["estimated_jaccard"] = round(
-            estimated_jaccard(sig_a.astype("<u8").tobytes(), sig_b.astype("<u8").tobytes()), 4
-        )
+        lede = {"lede_bands": dedup.lede_bands, "lede_rows": dedup.lede_rows}
+        out["shared_lede_bands"] = len(set(lede_keys(sk_a, **lede)) & set(lede_keys(sk_b, **lede)))
+        out["estimated_jaccard"] = round(estimated_jaccard(sk_a.values, sk_b.values), 4)
     out["verdict"], out["why"] = _verdict(out, sh_a, sh_b, dedup)
     return out
-
-
-def _shared_lede_bands(a: Document, b: Document, dedup: DedupConfig) -> int:
-    """Lede band keys (``lsh.lede_keys``: ledes and round-up items) the two sketches share, made as a run makes them."""
-    if not dedup.lede_bands:
-        return 0
-    settings = {
-        "unit": dedup.shingle_unit,
-        "size": dedup.shingle_size,
-        "char_size": dedup.char_shingle_size,
-        "num_perm": dedup.num_perm,
-        "seed": dedup.seed,
-        "min_tokens": dedup.min_tokens,
-        "lede_perm": dedup.lede_bands * dedup.lede_rows,
-    }
-    keys = [
-        set(lede_keys(sketch_of(d, **settings), lede_bands=dedup.lede_bands, lede_rows=dedup.lede_rows))
-        for d in (a, b)
-    ]
-    return len(keys[0] & keys[1])
 
 
 def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: DedupConfig) -> tuple[str, str]:

@@ -480,7 +480,7 @@ class _VerifyFn(beam.DoFn):
                     containment_threshold=self._containment,
                     min_contained=self._min_contained,
                 )
-                carried, edited = None, False
+                carried = None
                 if found is None:
                     carried = passage(
                         a,
@@ -493,19 +493,6 @@ class _VerifyFn(beam.DoFn):
                         lede_containment=PASSAGE_LEDE_CONTAINMENT,
                         min_contained=self._min_contained,
                     )
-                    if carried is None:
-                        found = edited_copy(
-                            a,
-                            b,
-                            left.figures,
-                            right.figures,
-                            containment_threshold=self._edited_containment,
-                            min_contained=self._min_contained,
-                        )
-                        if found is None:
-                            self._low.inc()
-                            continue
-                        edited = True
                 if carried is not None:
                     share, side, lede_share = carried
                     story, carrier = (left, right) if side == 0 else (right, left)
@@ -521,6 +508,19 @@ class _VerifyFn(beam.DoFn):
                     self._passages.inc()
                     yield Edge(left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id)
                     continue
+                edited = found is None
+                if edited:
+                    found = edited_copy(
+                        a,
+                        b,
+                        left.figures,
+                        right.figures,
+                        containment_threshold=self._edited_containment,
+                        min_contained=self._min_contained,
+                    )
+                if found is None:
+                    self._low.inc()
+                    continue
                 if not figures_agree(
                     left.figures,
                     right.figures,
@@ -530,8 +530,6 @@ class _VerifyFn(beam.DoFn):
                 ):
                     self._differ.inc()
                     continue
-                # verify's relation, or else an edited copy's (a passage went on above)
-                assert found is not None
                 relation, sim, side = found
                 self._kept.inc()
                 if edited:

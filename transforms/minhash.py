@@ -118,7 +118,7 @@ def lede_form(hash_text: str, unit: str) -> str:
     scripts). Excerpts, trimmed copies and copies with a dropped sentence keep the lede of their story."""
     if (choose_unit(hash_text) if unit == "auto" else unit) == "char":
         return hash_text[: 3 * LEDE_WORDS]
-    return " ".join(hash_text.split()[:LEDE_WORDS])
+    return " ".join(hash_text.split(maxsplit=LEDE_WORDS)[:LEDE_WORDS])  # not a split of the whole text
 
 
 MAX_SECTIONS = 8  # items of a round-up given a lede signature of their own
@@ -169,7 +169,7 @@ def band_opening(lede_text: str, unit: str) -> str:
     """The part of a lede (``lede_form``, or a round-up item's opening) whose shingles make its lede signature."""
     if (choose_unit(lede_text) if unit == "auto" else unit) == "char":
         return lede_text[: 3 * LEDE_BAND_WORDS]
-    return " ".join(lede_text.split()[:LEDE_BAND_WORDS])
+    return " ".join(lede_text.split(maxsplit=LEDE_BAND_WORDS)[:LEDE_BAND_WORDS])
 
 
 _EMPTY = np.empty(0, dtype=np.uint64)
