@@ -183,14 +183,9 @@ class DedupConfig(_Section):
 
     def fingerprint(self) -> str:
         """The settings fingerprint the run's signatures carry (``transforms.minhash.settings_fingerprint``)."""
-        return settings_fingerprint(
-            unit=self.shingle_unit,
-            size=self.shingle_size,
-            char_size=self.char_shingle_size,
-            num_perm=self.num_perm,
-            seed=self.seed,
-            lede_perm=self.lede_bands * self.lede_rows,
-        )
+        settings = self.minhash_kwargs()
+        del settings["min_tokens"]  # a guard on which documents are signed, not on the signature's values
+        return settings_fingerprint(**settings)
 
     def minhash_kwargs(self) -> dict[str, Any]:
         """The arguments of ``ComputeMinHash`` (and ``minhash.sketch_of``) these settings make."""
