@@ -116,3 +116,59 @@ def test_heavy_edits_are_flagged_and_templated_stories_kept_apart(beam_pipeline,
         out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, edited_containment=0)
         got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
         assert_that(got, equal_to([(d, None, None) for d in ("wire", "outlet", "other")]), label="Off")
+
+
+# A story that states no figure, and an outlet's rewrite of it: its last paragraph dropped, words swapped.
+PLAIN_STORY = (
+    "The city council voted on Tuesday night to close the old river bridge to heavy lorries after engineers "
+    "warned that its supports had been weakened by the winter floods.\n"
+    "Council leader Maria Okafor said the decision had not been taken lightly, because the bridge carries most "
+    "of the freight bound for the industrial estate on the east bank.\n"
+    "Hauliers will have to use the ring road until repairs are finished, adding time to every delivery, the "
+    "transport committee said in a statement after the meeting.\n"
+    "Residents of the streets near the bridge welcomed the vote, saying the lorries had shaken their houses "
+    "for years and that the council should have acted much sooner."
+)
+PLAIN_REWRITE = (
+    "The city council voted on Tuesday night to shut the old river bridge to heavy trucks after engineers "
+    "warned that its supports had been weakened by the winter floods.\n"
+    "Council leader Maria Okafor said the decision had not been taken lightly, because the bridge carries most "
+    "of the freight headed for the industrial estate on the east bank.\n"
+    "Hauliers will have to use the ring road until repairs are done, adding time to every delivery, the "
+    "transport committee said in a statement after the meeting."
+)
+# Another council story on the same bridge: the same setting in other words. Not a copy.
+PLAIN_OTHER = (
+    "Engineers began inspecting the old river bridge on Monday after the city council said that its supports "
+    "may have been weakened by the winter floods and that heavy lorries could be banned.\n"
+    "The transport committee will receive their report before the council votes, a spokesman said, and "
+    "hauliers have been told to plan for the ring road.\n"
+    "Council leader Maria Okafor said the freight bound for the industrial estate on the east bank would be "
+    "kept moving whatever the engineers found."
+)
+
+
+def test_edited_copy_without_figures_must_lie_further_inside(stories) -> None:
+    rewrite, story, other = _sets(PLAIN_REWRITE, PLAIN_STORY, PLAIN_OTHER)
+    kw = {"containment_threshold": 0.5, "min_contained": 15}
+    assert figures(PLAIN_REWRITE) == () and jaccard(rewrite, story) < 0.7
+    assert containment(rewrite, story) >= 0.6
+    found = edited_copy(rewrite, story, (), (), **kw)
+    assert found is not None and found[0] == CONTAINED and found[2] == 1
+    # the same-topic story shares its setting, not its sentences
+    assert containment(other, story) < 0.6
+    assert edited_copy(other, story, (), (), **kw) is None
+    # a rewrite without figures needs a tenth more inside than one whose figures are checked
+    assert (
+        edited_copy(
+            rewrite, story, (), (), **{**kw, "containment_threshold": containment(rewrite, story) - 0.05}
+        )
+        is None
+    )
+    # the one figure it states must be in the story too
+    assert edited_copy(rewrite, story, ("1987",), (), **kw) is None
+    assert edited_copy(rewrite, story, ("1987",), ("1987",), **kw) is not None
+    # too short to judge without figures
+    short = shingle_hashes(hashing_form(" ".join(PLAIN_REWRITE.split()[:18])))
+    assert containment(short, story) >= 0.6 and short.size < 20
+    assert edited_copy(short, story, (), (), **kw) is None
