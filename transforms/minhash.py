@@ -16,7 +16,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
-from transforms.normalize import LEDE_WORDS, figures_and_lede, hashing_form
+from transforms.normalize import ANY_DATELINE, LEDE_WORDS, figures_and_lede, hashing_form
 from transforms.records import Document
 from transforms.shingles import (
     UNITS,
@@ -134,8 +134,12 @@ _SMALL_WORDS = frozenset(
 def section_ledes(text: str) -> list[str]:
     """The openings of the items of a round-up or digest ("Markets briefs: ..."): for each line that reads as a
     headline (2-15 words in title case, no closing punctuation) between the end of a paragraph and a line of
-    prose (12 words or more), the first
-    ``LEDE_WORDS`` words after it, at most ``MAX_SECTIONS``. The text's own opening is its lede, not a section.
+    prose (12 words or more), the first ``LEDE_WORDS`` words after it, at most ``MAX_SECTIONS``. A headline
+    whose next line opens with a wire dateline (``DAYTON, Ohio (Evening Chronicle) - Shr profit 11 cts ...``)
+    heads an item in any case and however it is written: an earnings table carried under its headline has no
+    line of prose, and an outlet's headline keeps lower-case words ("Ibj Establishes 200 million sterling CD
+    Programme"), and it may follow the last row of a table item above it. The text's own opening is its lede,
+    not a section.
 
     Round-ups carry the opening of each story under its headline; a story and the round-up share little else."""
     lines = text.split("\n")
@@ -146,14 +150,15 @@ def section_ledes(text: str) -> list[str]:
         sized = _SECTION_HEAD_WORDS[0] <= len(head_words) <= _SECTION_HEAD_WORDS[1]
         if not sized or head.endswith(_TERMINAL):
             continue
-        if (
-            not lines[i - 1].rstrip().endswith(_SENTENCE_END)
-            or len(lines[i + 1].split()) < _SECTION_BODY_WORDS
-        ):
-            continue
-        lettered = [w for w in head_words if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
-        if not lettered or sum(w[0].isupper() for w in lettered) < 0.75 * len(lettered):
-            continue  # a headline is in title case; a hard-wrapped line of prose is not
+        dated = ANY_DATELINE.match(lines[i + 1].strip()) is not None
+        if not lines[i - 1].rstrip().endswith(_SENTENCE_END) and not (dated and out):
+            continue  # an item follows the end of a paragraph (or, in a round-up, of a table above it)
+        if not dated:
+            if len(lines[i + 1].split()) < _SECTION_BODY_WORDS:
+                continue
+            lettered = [w for w in head_words if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
+            if not lettered or sum(w[0].isupper() for w in lettered) < 0.75 * len(lettered):
+                continue  # a headline is in title case; a hard-wrapped line of prose is not
         words: list[str] = []
         for line in lines[i + 1 :]:
             words += line.split()

@@ -40,6 +40,14 @@ _DATELINE_DATE = re.compile(
     r"(?=\s*(?:\([^()\n]{1,40}\)\s*)?(?:--|—|–|-|:))",
     re.M,
 )
+# A dateline under any name, opening a paragraph: an outlet re-running a wire story puts its own name where the
+# agency's was ("FORT WORTH, Texas (The Continental Post) - ..."). The place is in capitals. Cleaning finds a
+# story's start by it; a round-up's items open with their stories' datelines (``minhash.section_ledes``).
+ANY_DATELINE = re.compile(
+    r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.'’ -]{1,30}?)?"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
+    r"\s*\([A-Z][\w.&'’ -]{0,40}?\)\s*(?:--|—|–|-|:)\s*\S"
+)
 _NUMBER_WORDS = frozenset(
     [
         "one",

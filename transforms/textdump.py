@@ -51,6 +51,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from transforms.normalize import ANY_DATELINE
+
 __all__ = [
     "LINE_RULES",
     "LIST_HEADER_RULES",
@@ -1085,18 +1087,9 @@ def _choose_span(
     return (regions[lo].prose[0], regions[hi].prose[-1]), chars
 
 
-# A dateline under any name, opening a paragraph: an outlet re-running a wire story puts its own name where the
-# agency's was ("FORT WORTH, Texas (The Continental Post) - ..."). The place is in capitals.
-_ANY_DATELINE = re.compile(
-    r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.'’ -]{1,30}?)?"
-    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
-    r"\s*\([A-Z][\w.&'’ -]{0,40}?\)\s*(?:--|—|–|-|:)\s*\S"
-)
-
-
 def _dateline_opener(lines: Sequence[_Line], indices: Iterable[int]) -> int | None:
     """The first of ``indices`` whose line is not chrome and opens with a dateline under any name."""
-    return next((i for i in indices if lines[i].rule is None and _ANY_DATELINE.match(lines[i].text)), None)
+    return next((i for i in indices if lines[i].rule is None and ANY_DATELINE.match(lines[i].text)), None)
 
 
 def _opens_story(text: str) -> bool:
@@ -1229,14 +1222,14 @@ def parse_text_dump(
         line = lines[before[k]]
         if line.rule in _STRONG_RULES:
             break
-        if line.rule is None and (_opens_story(line.text) or _ANY_DATELINE.match(line.text)):
+        if line.rule is None and (_opens_story(line.text) or ANY_DATELINE.match(line.text)):
             start = before[k]
             before = before[:k]
             break
     # The rows of a table right above the prose are the story's top (an earnings story whose only prose is its
     # NOTE, in an outlet's copy with no dateline): rows state figures; a short label ("Year", "Six mths") between
     # two rows is one of them.
-    opened = _ANY_DATELINE.match(lines[start].text) or _DATELINE.match(lines[start].text)
+    opened = ANY_DATELINE.match(lines[start].text) or _DATELINE.match(lines[start].text)
     while before and not opened and _table_row(lines[before[-1]]):
         start = before.pop()
         while len(before) >= 2 and _table_label(lines[before[-1]]) and _table_row(lines[before[-2]]):

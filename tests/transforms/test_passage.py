@@ -60,6 +60,42 @@ def test_section_ledes_skip_hard_wrapped_prose_and_plain_articles(stories) -> No
     assert section_ledes(stories.port) == []  # paragraphs, no headlines between them
 
 
+EARNINGS = (
+    "DAYTON, Ohio (Evening Chronicle) - Shr profit 11 cts vs loss 1.45 dlrs\n"
+    "Net profit 267,000 vs loss 3,458,000\n"
+    "Sales 23.6 mln vs 23.0 mln\n"
+    "First half\n"
+    "Shr loss 27 cts vs loss 1.91 dlrs"
+)
+
+
+def test_section_ledes_find_items_opening_with_a_dateline() -> None:
+    # an earnings table under its headline has no line of prose; an outlet's headline keeps lower-case words
+    digest = (
+        f"{FILLER_A}\n"
+        "Robbins and Myers Inc second quarter Feb 28 Net\n"
+        f"{EARNINGS}\n"
+        "Ibj Establishes 200 million sterling CD Programme\n"
+        "LONDON (Asia Trade Journal) - The Industrial Bank of Japan Ltd said it is setting up a programme.\n"
+        "Pork Belly Futures Expected Steady\n"
+        f"{FILLER_B}"
+    )
+    ibj = "LONDON (Asia Trade Journal) - The Industrial Bank of Japan Ltd said it is setting up a programme."
+    # an item's opening is its first words, whatever follows (the next item, under a short one)
+    assert section_ledes(digest) == [
+        _opening(f"{EARNINGS} Ibj Establishes 200 million sterling CD Programme {ibj}", 50),
+        _opening(f"{ibj} Pork Belly Futures Expected Steady {FILLER_B}", 50),
+        _opening(FILLER_B, 50),
+    ]
+    # after a table row, only a headline over a dateline heads an item: prose that follows one does not
+    assert section_ledes(
+        f"{FILLER_A}\nRobbins and Myers Inc Net\n{EARNINGS}\nPork Belly Futures\n{FILLER_B}"
+    ) == [_opening(f"{EARNINGS} Pork Belly Futures {FILLER_B}", 50)]
+    # a dateline line after a line that does not end a paragraph (a headline and a byline over a story) is the
+    # story's own opening, not an item
+    assert section_ledes("Robbins and Myers Inc Net\nBy Staff Writer\n" + EARNINGS) == []
+
+
 def test_passage_needs_a_roundup_carrying_the_story_opening(stories) -> None:
     story, story_lede = _sets(stories.port)
     digest, digest_lede = _sets(_roundup(stories.port))
