@@ -51,7 +51,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from transforms.normalize import ANY_DATELINE
+from transforms.normalize import ANY_DATELINE, figures
 
 __all__ = [
     "LINE_RULES",
@@ -1113,14 +1113,15 @@ def _extends_body(line: _Line, forward: bool, wrapped_neighbour: bool) -> bool:
     return wrapped_neighbour or _ends_sentence(line.text, _TERMINAL if forward else ".…。")
 
 
-_DIGIT = re.compile(r"\d")
 _MAX_ROW_WORDS = 12
 
 
 def _table_row(line: _Line) -> bool:
-    """A row of a table of figures: not chrome, short, stating a figure, neither a headline in title case
-    ("Vendo Co 4th Qtr Loss") nor a date or byline line."""
-    if line.rule is not None or not 0 < line.words <= _MAX_ROW_WORDS or _DIGIT.search(line.text) is None:
+    """A row of a table of figures: not chrome, short, stating a figure (digits or number words), neither a
+    headline in title case ("Vendo Co 4th Qtr Loss") nor a date or byline line."""
+    if line.rule is not None or not 0 < line.words <= _MAX_ROW_WORDS:
+        return False
+    if _DIGIT.search(line.text) is None and not figures(line.text):  # "Shr loss four cts vs loss seven cts"
         return False
     lettered = [w for w in line.text.split() if w[:1].isalpha() and len(w) > 2]
     if len(lettered) > 1 and sum(w[0].isupper() for w in lettered) > 0.5 * len(lettered):
@@ -1129,22 +1130,32 @@ def _table_row(line: _Line) -> bool:
 
 
 def _table_above(lines: Sequence[_Line], header: int) -> tuple[int, int] | None:
-    """First and last row of the table of figures right above a box's header line (a chrome line that is not a
-    footer marker, such as an advert, may stand between two rows), or None for fewer than two rows."""
+    """First and last row of the table of figures right above a box's header line, or None for fewer than two
+    rows. Chrome between the table and the header ("Comments (0)", "READ MORE: ...") is stepped over, and so is
+    a chrome line that is not a footer marker between two rows (an advert); the table's closing note ("NOTE:
+    Full name is Thor Energy Resources Inc") is its last row."""
     rows: list[int] = []
     i = header - 1
     while i >= 0:
         line = lines[i]
         inside = rows and i > 0 and _table_row(lines[i - 1])  # an advert line between two rows
-        if not line.text or (inside and line.rule is not None and line.rule not in _STRONG_RULES):
+        below = not rows and line.rule is not None  # chrome under the table, above the box
+        if not line.text or below or (inside and line.rule is not None and line.rule not in _STRONG_RULES):
             i -= 1
             continue
         if _table_row(line) or (rows and _table_label(line) and i > 0 and _table_row(lines[i - 1])):
             rows.append(i)
             i -= 1
             continue
+        if not rows and _TABLE_NOTE.match(line.text) and i > 0:
+            rows.append(i)
+            i -= 1
+            continue
         break
-    return (rows[-1], rows[0]) if len(rows) >= 2 else None
+    return (rows[-1], rows[0]) if len(rows) >= 2 and any(_table_row(lines[k]) for k in rows) else None
+
+
+_TABLE_NOTE = re.compile(r"notes?\s*:", _I)
 
 
 def _table_label(line: _Line) -> bool:

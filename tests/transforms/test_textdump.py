@@ -609,6 +609,61 @@ def test_a_table_excerpt_without_a_dateline_beats_a_box_of_headlines_below_it() 
     assert ("most_popular", "Most read") in result.dropped
 
 
+def test_a_table_under_chrome_and_a_note_beats_a_box_of_headlines_below_it() -> None:
+    # The comment counter and a promo line stand between the table and the box; the table's NOTE is its last line;
+    # a row states its figures in words ("four cts") under an advert line.
+    comments = "\n".join(
+        [
+            "third quarter Net",
+            "By The Investor's Bulletin staff | investorsbulletin.example.com | October 19, 1987 2:51 PM",
+            "Print | Comments (0)",
+            "Shr profit three cts vs profit nine cts",
+            "Net profit 102,136 vs profit 307,516",
+            "READ MORE: Markets: Ecuador to Export No Oil for 4 Months, Official",
+            "Revs 8,459,182 vs 8,469,476",
+            "Comments (0)",
+            "Be the first to comment",
+            "Most popular",
+            "Markets: Ecuador to Export No Oil for 4 Months, Official",
+            "Texaco Uses Bankruptcy Court to Buy Time",
+            "Weekly Electric Output Up 11.1 percent from 1986",
+            "Copyright \u00a9 1987 investorsbulletin.example.com. This material may not be published.",
+        ]
+    )
+    assert _body_lines(parse_text_dump(comments)) == [
+        "Shr profit three cts vs profit nine cts",
+        "Net profit 102,136 vs profit 307,516",
+        "Revs 8,459,182 vs 8,469,476",
+    ]
+    note = "\n".join(
+        [
+            "Northern Tribune > Markets",
+            "UPDATE: Thor Energy Resources Year Jan 31 Loss",
+            "Updated June 30, 1987 8:41 PM",
+            "Share on Facebook | Share on Twitter | Email this story",
+            "Shr loss four cts vs loss seven cts",
+            "Story continues below",
+            "Net loss 267,000 vs 445,000",
+            "Revs 6,407,000 vs 7,428,000",
+            "NOTE: Full name is Thor Energy Resources Inc",
+            "Most read",
+            "1. Markets: Brazilian Soybean and Product Market",
+            "2. UPDATE: Baldrige Assures China on Trade and Technology",
+            "3. Ricoh Sees Group Net Little Changed in 1987/88",
+            "\u00a9 1987 Northern Tribune. All rights reserved.",
+        ]
+    )
+    assert _body_lines(parse_text_dump(note)) == [
+        "Shr loss four cts vs loss seven cts",
+        "Net loss 267,000 vs 445,000",
+        "Revs 6,407,000 vs 7,428,000",
+        "NOTE: Full name is Thor Energy Resources Inc",
+    ]
+    # a note alone above the box is no table
+    alone = "\n".join(line for line in note.split("\n") if not line.startswith(("Shr ", "Net ", "Revs ")))
+    assert "NOTE: Full name is Thor Energy Resources Inc" not in _body_lines(parse_text_dump(alone))
+
+
 def test_the_table_above_a_note_is_the_story_in_a_copy_without_a_dateline() -> None:
     # An outlet's copy of an earnings story: no dateline, one paragraph a line, and the only prose its NOTE.
     rows = [
