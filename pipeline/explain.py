@@ -196,18 +196,22 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
         f"(chance of at least one at their similarity: {fig['candidate_probability']:.0%}) "
         f"and {fig.get('shared_lede_bands', 0)} lede band keys"
     )
-    if found is None and fig.get("passage"):
-        p = fig["passage"]
+    passage_found = fig.get("passage")
+    if passage_found and (found is None or not fig["figures_agree"]):
+        # as a run does: a passage is judged when the words alone relate nothing, or relate texts whose figures
+        # differ (a round-up item stops before most of its story's figures)
+        p = passage_found
         story, carrier = p["story"], "b" if p["story"] == "a" else "a"
-        if not p["figures_carried"]:
+        if p["figures_carried"]:
+            return "passage", (
+                f"{carrier} carries {story}'s opening and {p['share']:.0%} of its shingles "
+                f"(>= passage_threshold {dedup.passage_threshold}): a round-up or digest item; {lsh}"
+            )
+        if found is None:
             return "not flagged", (
                 f"{carrier} carries {story}'s opening ({p['share']:.0%} of {story}) but not its opening figures: "
                 "another story of the same template"
             )
-        return "passage", (
-            f"{carrier} carries {story}'s opening and {p['share']:.0%} of its shingles "
-            f"(>= passage_threshold {dedup.passage_threshold}): a round-up or digest item; {lsh}"
-        )
     edited = ""
     if found is None and fig.get("edited"):
         e = fig["edited"]

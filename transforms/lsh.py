@@ -474,6 +474,15 @@ class _VerifyFn(beam.DoFn):
         self._mismatch = Metrics.counter(VERIFY, "dropped:settings_mismatch")
         self._sims = Metrics.distribution(VERIFY, "jaccard_pct")
 
+    def _agree(self, left: Probe, right: Probe) -> bool:
+        return figures_agree(
+            left.figures,
+            right.figures,
+            min_agreement=self._figures,
+            lede_a=left.lede_figures,
+            lede_b=right.lede_figures,
+        )
+
     def process(self, element: tuple[str, dict[str, list[bytes]]]) -> Iterator[Edge]:
         _, grouped = element
         lefts = [unpack(Probe, packed) for packed in grouped["left"]]
@@ -492,8 +501,11 @@ class _VerifyFn(beam.DoFn):
                     containment_threshold=self._containment,
                     min_contained=self._min_contained,
                 )
+                agree = found is not None and self._agree(left, right)
+                # A round-up item that overlaps its story like an excerpt but whose figures fall short of the
+                # whole story's (the item stops early) is judged as the passage it is.
                 carried = None
-                if found is None:
+                if not agree:
                     carried = passage(
                         a,
                         b,
@@ -508,18 +520,19 @@ class _VerifyFn(beam.DoFn):
                 if carried is not None:
                     share, side, lede_share = carried
                     story, carrier = (left, right) if side == 0 else (right, left)
-                    if not lede_figures_carried(
+                    if lede_figures_carried(
                         story.lede_figures,
                         carrier.figures,
                         min_agreement=self._figures,
                         lede_share=lede_share,
                     ):
+                        self._kept.inc()
+                        self._passages.inc()
+                        yield Edge(left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id)
+                        continue
+                    if found is None:
                         self._differ.inc()
                         continue
-                    self._kept.inc()
-                    self._passages.inc()
-                    yield Edge(left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id)
-                    continue
                 edited = found is None
                 if edited:
                     found = edited_copy(
@@ -530,16 +543,11 @@ class _VerifyFn(beam.DoFn):
                         containment_threshold=self._edited_containment,
                         min_contained=self._min_contained,
                     )
+                    agree = found is not None and self._agree(left, right)
                 if found is None:
                     self._low.inc()
                     continue
-                if not figures_agree(
-                    left.figures,
-                    right.figures,
-                    min_agreement=self._figures,
-                    lede_a=left.lede_figures,
-                    lede_b=right.lede_figures,
-                ):
+                if not agree:
                     self._differ.inc()
                     continue
                 relation, sim, side = found

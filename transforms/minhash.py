@@ -7,6 +7,7 @@ the settings that made it; band keys include it, so signatures made with differe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -126,6 +127,7 @@ _SECTION_HEAD_WORDS = (2, 15)
 _SECTION_BODY_WORDS = 12
 _TERMINAL = tuple(".!?…:;\"'”’)")
 _SENTENCE_END = tuple(".!?…\"'”’)")
+_NOTE = re.compile(r"\s*notes?\s*[:-]", re.I)
 _SMALL_WORDS = frozenset(
     {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs"}
 )
@@ -148,15 +150,18 @@ def section_ledes(text: str) -> list[str]:
         head = lines[i].strip()
         head_words = head.split()
         sized = _SECTION_HEAD_WORDS[0] <= len(head_words) <= _SECTION_HEAD_WORDS[1]
-        if not sized or head.endswith(_TERMINAL):
-            continue
+        lettered = [w for w in head_words if w[:1].isalpha()]
+        if not sized or head.endswith(_TERMINAL) or len(lettered) < max(3, 2 * len(head_words) / 3):
+            continue  # a row of figures ("Revs 1,471,257 vs 768,683", "Record April 14") heads nothing
+        if _NOTE.match(lines[i + 1]):
+            continue  # a table's note below its last row
         dated = ANY_DATELINE.match(lines[i + 1].strip()) is not None
-        if not lines[i - 1].rstrip().endswith(_SENTENCE_END) and not (dated and out):
-            continue  # an item follows the end of a paragraph (or, in a round-up, of a table above it)
+        if not (lines[i - 1].rstrip().endswith(_SENTENCE_END) or _table_row(lines[i - 1]) or (dated and out)):
+            continue  # an item follows the end of a paragraph or the last row of a table item
         if not dated:
             if len(lines[i + 1].split()) < _SECTION_BODY_WORDS:
                 continue
-            lettered = [w for w in head_words if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
+            lettered = [w for w in lettered if w.lower() not in _SMALL_WORDS]
             if not lettered or sum(w[0].isupper() for w in lettered) < 0.75 * len(lettered):
                 continue  # a headline is in title case; a hard-wrapped line of prose is not
         words: list[str] = []
@@ -168,6 +173,16 @@ def section_ledes(text: str) -> list[str]:
         if len(out) == MAX_SECTIONS:
             break
     return out
+
+
+def _table_row(line: str) -> bool:
+    """A row of a table of figures ("Revs 27.1 mln vs 21.1 mln"): short, stating a number, no closing stop."""
+    words = line.split()
+    return (
+        0 < len(words) <= _SECTION_BODY_WORDS
+        and any(c.isdigit() for c in line)
+        and not line.rstrip().endswith(_TERMINAL)
+    )
 
 
 def band_opening(lede_text: str, unit: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.dedup import FlagDuplicates
-from transforms.lsh import PASSAGE_MIN_SHINGLES, lede_figures_carried, passage
+from transforms.lsh import PASSAGE_MIN_SHINGLES, lede_figures_carried, passage, verify
 from transforms.minhash import lede_form, section_ledes
 from transforms.normalize import hashing_form
 from transforms.records import PASSAGE
@@ -87,10 +87,17 @@ def test_section_ledes_find_items_opening_with_a_dateline() -> None:
         _opening(f"{ibj} Pork Belly Futures Expected Steady {FILLER_B}", 50),
         _opening(FILLER_B, 50),
     ]
-    # after a table row, only a headline over a dateline heads an item: prose that follows one does not
+    # an item may follow the last row of a table item; a table's own rows and its note head nothing
     assert section_ledes(
         f"{FILLER_A}\nRobbins and Myers Inc Net\n{EARNINGS}\nPork Belly Futures\n{FILLER_B}"
-    ) == [_opening(f"{EARNINGS} Pork Belly Futures {FILLER_B}", 50)]
+    ) == [
+        _opening(f"{EARNINGS} Pork Belly Futures {FILLER_B}", 50),
+        _opening(FILLER_B, 50),
+    ]
+    note = "NOTE: Prior year excludes losses from discontinued operations of 1.2 mln dlrs, the company said."
+    table = f"{FILLER_A}\nOper net 2,375,844 vs 1,741,437\nRevs 1,471,257 vs 768,683\nRecord April 14\n"
+    assert section_ledes(table + note) == []
+    assert section_ledes(table + "Company Results Were Restated\n" + note) == []
     # a dateline line after a line that does not end a paragraph (a headline and a byline over a story) is the
     # story's own opening, not an item
     assert section_ledes("Robbins and Myers Inc Net\nBy Staff Writer\n" + EARNINGS) == []
@@ -168,3 +175,26 @@ def test_passage_off_leaves_the_roundup_alone(beam_pipeline, make_doc, stories) 
         out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, passage_threshold=0.0)
         got = out["documents"] | beam.Map(lambda d: (d.id, d.is_duplicate))
         assert_that(got, equal_to([("story", False), ("briefs", False)]))
+
+
+# A short story a round-up carries nearly whole: by its words alone an excerpt of the round-up, but the round-up
+# opens with another story's figures, so the two texts' figures disagree where a passage's need not.
+BOND = (
+    "LONDON, March 5 - The Industrial Bank of Japan Ltd said it is establishing a sterling certificate of deposit "
+    "programme for up to 200 mln stg, with Lloyds Merchant Bank Ltd as arranger and 45 dealers.\n"
+    "The programme will have maturities of between seven and 365 days and the issue price was 99.75 pct."
+)
+
+
+def test_a_roundup_carrying_a_short_story_whole_is_its_passage(beam_pipeline, make_doc) -> None:
+    briefs = f"{FILLER_A}\nIbj Establishes 200 million sterling CD Programme\n{BOND}\nPork Belly Futures\n{FILLER_B}"
+    (story, _), (digest, _) = _sets(BOND), _sets(briefs)
+    assert verify(story, digest, threshold=0.5, containment_threshold=0.7, min_contained=15)[0] == "contained"
+    docs = [
+        make_doc("story", BOND, published="2024-03-05"),
+        make_doc("briefs", briefs, published="2024-03-06"),
+    ]
+    with beam_pipeline() as p:
+        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
+        got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+        assert_that(got, equal_to([("briefs", "story", PASSAGE), ("story", None, None)]))
