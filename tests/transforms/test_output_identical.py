@@ -5,7 +5,8 @@ by cluster id): the demo job on the bundled sample, and a generated syndication 
 (that part skips where ``../shared`` is absent). The digests were produced by the code as of commit fc6a0ba
 (main before the speed work of the benchmark issue was merged: vectorized shingles and signatures, one pass over
 figures) and rebuilt since for changes meant to alter output (learned template lines keep their own chrome rule,
-session 4); rebuild them only for such a change::
+session 4; edited copies without figures and table stories found under chrome, session 5); rebuild them only for
+such a change::
 
     PYTHONPATH=. python tests/transforms/test_output_identical.py
 """
