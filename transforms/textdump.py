@@ -1158,6 +1158,27 @@ def _table_above(lines: Sequence[_Line], header: int) -> tuple[int, int] | None:
 _TABLE_NOTE = re.compile(r"notes?\s*:", _I)
 
 
+def _continues_table(lines: Sequence[_Line], end: int, i: int, following: int | None) -> bool:
+    """Whether line ``i`` below the body's last line ``end`` is the next row of a table the body ends in (a
+    story that is only its dateline and an earnings table: "PHOENIX (The Standard-Times) - Shr 1.18 dollars vs
+    1.15 dollars", "Net 19.7 mln vs 19.3 mln", ...), in text that is not hard-wrapped; a label ("Year") counts
+    when a row follows it."""
+    last = lines[end]
+    tabular = (
+        _table_row(last)
+        or _table_label(last)
+        or (
+            ANY_DATELINE.match(last.text) is not None
+            and _DIGIT.search(last.text) is not None
+            and last.words <= 20
+        )
+    )
+    if not tabular:
+        return False
+    line = lines[i]
+    return _table_row(line) or (_table_label(line) and following is not None and _table_row(lines[following]))
+
+
 def _table_label(line: _Line) -> bool:
     """A table's section label between its rows ("Year", "Six mths", "4th qtr")."""
     return line.rule is None and 0 < line.words <= 3 and not _ends_sentence(line.text, ".!?:")
@@ -1254,6 +1275,10 @@ def parse_text_dump(
         while k > 0 and lines[after[k]].rule is not None and lines[after[k]].rule not in _STRONG_RULES:
             k -= 1
         neighbour = wrapped and after[k] == (after[k + 1] if k + 1 < len(after) else end) + 1
+        if _continues_table(lines, end, after[k], after[k - 1] if k else None):
+            end = after[k]
+            del after[k:]
+            continue
         if k < len(after) - 1 and not (neighbour and _extends_body(lines[after[k]], True, True)):
             break
         if not _extends_body(lines[after[k]], True, neighbour):

@@ -664,6 +664,41 @@ def test_a_table_under_chrome_and_a_note_beats_a_box_of_headlines_below_it() -> 
     assert "NOTE: Full name is Thor Energy Resources Inc" not in _body_lines(parse_text_dump(alone))
 
 
+def test_the_rows_below_a_dateline_table_line_are_the_story() -> None:
+    # Not hard-wrapped: the dateline's line is the only "prose", and the table's rows below it are the story
+    # down to the box of headlines (whose long lines outweigh them).
+    dump = "\n".join(
+        [
+            "Home > World > News",
+            "UPDATE: Valley National Corp first quarter Net",
+            "Published: April 14, 1987 3:21 AM",
+            "Share | Print | Email",
+            "PHOENIX (The Standard-Times) - Shr 1.18 dollars vs 1.15 dollars",
+            "Net 19.7 mln vs 19.3 mln",
+            "Assets 10.05 billion vs 9.62 billion",
+            "Deposits 8.56 billion vs 8.04 billion",
+            "Most read",
+            "1. UPDATE: Canada February Trade Surplus 1.25 billion dollars After January 623 million dollars Surplus",
+            "2. Markets: Coastal Bancorp Sets Quarterly",
+            "3. Business: Chrysler Boosts Price on Fifth Avenue Car",
+            "\u00a9 1987 The Standard-Times. All rights reserved.",
+        ]
+    )
+    assert _body_lines(parse_text_dump(dump)) == [
+        "PHOENIX (The Standard-Times) - Shr 1.18 dollars vs 1.15 dollars",
+        "Net 19.7 mln vs 19.3 mln",
+        "Assets 10.05 billion vs 9.62 billion",
+        "Deposits 8.56 billion vs 8.04 billion",
+    ]
+    # a story of prose keeps its end: a figure line after it is no row of it
+    prose = dump.replace(
+        "PHOENIX (The Standard-Times) - Shr 1.18 dollars vs 1.15 dollars",
+        "PHOENIX (The Standard-Times) - Valley National Corp said its first quarter profit rose as its "
+        "deposits grew, and it expects a better year.",
+    )
+    assert _body_lines(parse_text_dump(prose))[-1].endswith("expects a better year.")
+
+
 def test_the_table_above_a_note_is_the_story_in_a_copy_without_a_dateline() -> None:
     # An outlet's copy of an earnings story: no dateline, one paragraph a line, and the only prose its NOTE.
     rows = [
