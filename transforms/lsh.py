@@ -159,8 +159,9 @@ def edited_copy(
 ) -> tuple[str, float, int] | None:
     """A heavily edited copy (``verify``'s result form): the shorter text's shingles at least
     ``containment_threshold`` inside the longer's and every figure it states (at least ``EDITED_MIN_FIGURES``)
-    stated by the longer too. An outlet that trims a story, drops sentences and swaps words keeps the story's
-    numbers: two different stories of one template (an earnings table, a weekly report) differ in exactly those.
+    stated by the longer too (one number word aside: a paraphrase may say "seven days" for "a week"). An outlet
+    that trims a story, drops sentences and swaps words keeps the story's numbers: two different stories of one
+    template (an earnings table, a weekly report) differ in exactly those.
     A shorter text with fewer figures (the one it states, if any, still in the longer) must lie
     ``EDITED_PLAIN_MARGIN`` further inside and have ``EDITED_PLAIN_MIN_SHINGLES`` shingles: a rewrite of a story
     without numbers shares 60-90% of its 3-grams with it, a story of the same template or topic rarely 60%.
@@ -169,8 +170,9 @@ def edited_copy(
     if containment_threshold <= 0 or a.size == 0 or b.size == 0:
         return None
     small, large = (figures_a, figures_b) if a.size <= b.size else (figures_b, figures_a)
-    if not set(small).issubset(large):
-        return None
+    missing = set(small).difference(large)
+    if len(missing) > 1 or any(f[:1].isdigit() for f in missing):
+        return None  # a paraphrase may bring in one number word ("a week" -> "seven days"), never a number
     need, floor = containment_threshold, min_contained
     if len(small) < EDITED_MIN_FIGURES:
         need = min(1.0, containment_threshold + EDITED_PLAIN_MARGIN)
