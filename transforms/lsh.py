@@ -301,8 +301,12 @@ BAND_PARTITIONS = 1024
 # size of its bundles (8 MiB: ~250k entries, a few thousand documents).
 BAND_BUFFER_BYTES = 8 << 20
 # Candidate pairs are de-duplicated by the pairing step before ``Distinct`` (a pair meets in each band it shares,
-# in as many partitions) and flushed at this many (a few MB of Python tuples).
-PAIR_BUFFER = 1 << 16
+# in as many partitions) and flushed at this many (~50 MB of Python tuples). At 78,596 documents (410k distinct
+# pairs) 2**16 let 6.7M pairs into ``Distinct`` and 2**18 3.0M (7.8M when every bucket sent its own). Beam's
+# precombine in ``Distinct`` finds few repeats in them (a flush holds none), so 3.0M also cross its shuffle,
+# where one element per bucket pair, repeats close together, crossed as 0.73M: batching the pairs by a partition of
+# the pair, as the band keys are, would shrink both.
+PAIR_BUFFER = 1 << 18
 
 _ENTRY_HEAD = struct.Struct(">BH")  # key length, id length (UTF-8 bytes)
 
