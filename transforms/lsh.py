@@ -16,6 +16,8 @@ import apache_beam as beam
 import numpy as np
 import xxhash
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.metrics import CountElements
 from transforms.minhash import Sketch, roundup_items
@@ -301,8 +303,118 @@ def lede_keys(sketch: Sketch, *, lede_bands: int, lede_rows: int) -> list[bytes]
     return sorted(keys)
 
 
-class _BandFn(beam.DoFn):
-    def __init__(self, bands: int, rows: int, lede_bands: int = 0, lede_rows: int = 3):
+# Beam's cost follows the number of elements, and the band keys are a run's biggest collection (72 a document with
+# the default body and lede bands; the local runner's shuffle holds each as a few small Python objects). So they
+# cross the shuffle in batches: a worker packs its (band key, id) entries per partition of the key space and sends
+# one element per partition and bundle; the step after the shuffle groups one partition's entries into buckets.
+# 1024 partitions: enough keys to spread the pairing over any number of workers, few enough that a partition's
+# batch of a bundle holds many entries (a bundle of 10k documents: ~700); one partition holds 1/1024 of the
+# batch's band keys (a million documents: ~70k entries, a few MB).
+BAND_PARTITIONS = 1024
+# A worker flushes its batches when they hold this many packed bytes, so its memory stays bounded whatever the
+# size of its bundles (8 MiB: ~250k entries, a few thousand documents).
+BAND_BUFFER_BYTES = 8 << 20
+# Candidate pairs are de-duplicated by the pairing step before ``Distinct`` (a pair meets in each band it shares,
+# in as many partitions) and flushed at this many (~50 MB of Python tuples). At 78,596 documents (410k distinct
+# pairs) 2**16 let 6.7M pairs into ``Distinct`` and 2**18 3.0M (7.8M when every bucket sent its own). Beam's
+# precombine in ``Distinct`` finds few repeats in them (a flush holds none), so 3.0M also cross its shuffle,
+# where one element per bucket pair, repeats close together, crossed as 0.73M: batching the pairs by a partition of
+# the pair, as the band keys are, would shrink both.
+PAIR_BUFFER = 1 << 18
+
+_ENTRY_HEAD = struct.Struct(">BH")  # key length, id length (UTF-8 bytes)
+
+
+def band_partition(key: bytes, partitions: int) -> int:
+    """The partition of the band-key space a key is batched in (the same on every worker)."""
+    return int(xxhash.xxh64_intdigest(key) % partitions)
+
+
+def pack_band_entry(key: bytes, node: str) -> bytes:
+    """One (band key, id) entry of a batch: key length, id length, key, UTF-8 id."""
+    encoded = node.encode("utf-8", "surrogatepass")
+    if len(key) > 0xFF or len(encoded) > 0xFFFF:
+        raise ValueError(f"band key of {len(key)} bytes or id of {len(encoded)} bytes too long to batch")
+    return _ENTRY_HEAD.pack(len(key), len(encoded)) + key + encoded
+
+
+def unpack_band_entries(batch: bytes) -> Iterator[tuple[bytes, str]]:
+    """The (band key, id) entries of a batch, in the order they were packed."""
+    pos, end = 0, len(batch)
+    while pos < end:
+        key_len, id_len = _ENTRY_HEAD.unpack_from(batch, pos)
+        pos += _ENTRY_HEAD.size
+        key = batch[pos : pos + key_len]
+        pos += key_len
+        yield key, batch[pos : pos + id_len].decode("utf-8", "surrogatepass")
+        pos += id_len
+
+
+class BandBatches:
+    """A worker's (band key, id) entries packed per partition until flushed as ``(partition, batch)`` items."""
+
+    def __init__(self, partitions: int, limit_bytes: int):
+        self._partitions, self._limit = partitions, limit_bytes
+        self._batches: dict[int, bytearray] = {}
+        self._size = 0
+
+    def add(self, key: bytes, node: str) -> bool:
+        """Add an entry; True when the batches have reached their limit and should be flushed."""
+        entry = pack_band_entry(key, node)
+        self._batches.setdefault(band_partition(key, self._partitions), bytearray()).extend(entry)
+        self._size += len(entry)
+        return self._size >= self._limit
+
+    def flush(self) -> list[tuple[int, bytes]]:
+        items = [(part, bytes(batch)) for part, batch in sorted(self._batches.items())]
+        self._batches, self._size = {}, 0
+        return items
+
+
+def _at_end_of_global_window(item: Any) -> WindowedValue:
+    """An output of ``finish_bundle``, which has no input element to inherit from: the batch pipeline's elements
+    are in the global window."""
+    return WindowedValue(item, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+
+
+class _BatchBandsFn(beam.DoFn):
+    """``(band key, id)`` elements (a history's band keys) -> ``(partition, batch)``, the batched form."""
+
+    def __init__(self, partitions: int = BAND_PARTITIONS, buffer_bytes: int = BAND_BUFFER_BYTES):
+        self._partitions, self._buffer_bytes = partitions, buffer_bytes
+
+    def start_bundle(self) -> None:
+        self._batches = BandBatches(self._partitions, self._buffer_bytes)
+
+    def _add(self, keys: Iterable[bytes], node: str) -> Iterator[tuple[int, bytes]]:
+        full = False
+        for key in keys:
+            full = self._batches.add(key, node) or full
+        if full:
+            yield from self._batches.flush()
+
+    def process(self, element: tuple[bytes, str]) -> Iterator[tuple[int, bytes]]:
+        key, node = element
+        yield from self._add((key,), node)
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        for item in self._batches.flush():
+            yield _at_end_of_global_window(item)
+
+
+class _BandFn(_BatchBandsFn):
+    """``Sketch -> (partition, batch)``: a sketch's body and lede band keys, batched."""
+
+    def __init__(
+        self,
+        bands: int,
+        rows: int,
+        lede_bands: int = 0,
+        lede_rows: int = 3,
+        partitions: int = BAND_PARTITIONS,
+        buffer_bytes: int = BAND_BUFFER_BYTES,
+    ):
+        super().__init__(partitions, buffer_bytes)
         self._bands, self._rows = bands, rows
         self._lede_bands, self._lede_rows = lede_bands, lede_rows
 
@@ -310,7 +422,7 @@ class _BandFn(beam.DoFn):
         self._seen = Metrics.counter(STAGE, "seen")
         self._skipped = Metrics.counter(STAGE, "skipped:too_short")
 
-    def process(self, sketch: Sketch) -> Iterator[tuple[bytes, str]]:
+    def process(self, sketch: Sketch) -> Iterator[tuple[int, bytes]]:  # type: ignore[override]
         self._seen.inc()
         if not sketch.values:
             self._skipped.inc()
@@ -320,19 +432,39 @@ class _BandFn(beam.DoFn):
             raise ValueError(
                 f"signature of {values.size} values cannot fill {self._bands} x {self._rows} bands"
             )
-        for key in band_keys(values, bands=self._bands, rows=self._rows, fingerprint=sketch.fingerprint):
-            yield key, sketch.id
-        for key in lede_keys(sketch, lede_bands=self._lede_bands, lede_rows=self._lede_rows):
-            yield key, sketch.id
+        keys = band_keys(values, bands=self._bands, rows=self._rows, fingerprint=sketch.fingerprint)
+        keys += lede_keys(sketch, lede_bands=self._lede_bands, lede_rows=self._lede_rows)
+        yield from self._add(keys, sketch.id)
 
 
-class _BucketPairsFn(beam.DoFn):
-    """Pairs of one bucket. A hot bucket (above ``all_pairs_limit``) is never held in memory: one pass finds its
-    smallest id and size, a second emits the star, so a bucket of a million templated pages costs a million
-    edges and constant memory (its key is still one worker's stream: counted as ``hot_buckets``)."""
+def is_shared_bucket(ids: list[str]) -> bool:
+    """A bucket that can pair: two members or more, not all of the history index (a bucket of history nodes alone
+    pairs nothing: their run copies are exact copies)."""
+    return len(ids) > 1 and not all(is_history(member) for member in ids)
 
-    def __init__(self, all_pairs_limit: int):
-        self._limit = all_pairs_limit
+
+def shared_bucket_pairs(ids: list[str], *, all_pairs_limit: int) -> list[tuple[str, str]]:
+    """Candidate pairs of one bucket (its members as they came, repeats included): ``bucket_pairs`` up to
+    ``all_pairs_limit`` members, a star to the smallest id above it; none when it is not shared."""
+    if not is_shared_bucket(ids):
+        return []
+    if len(ids) <= all_pairs_limit:
+        return bucket_pairs(ids, all_pairs_limit=all_pairs_limit)
+    head = min(ids)
+    history_head = is_history(head)
+    return sorted((head, m) for m in set(ids) if m != head and not (history_head and is_history(m)))
+
+
+class _PairPartitionsFn(beam.DoFn):
+    """The batches of one partition -> its buckets (band key -> ids, grouped here) -> their candidate pairs.
+
+    A bucket is held in memory, a hot one too (a million templated pages sharing a band: a million ids on one
+    worker, counted as ``hot_buckets``); the partition as a whole holds 1/``partitions`` of the batch's keys.
+    The pairs of a bundle are de-duplicated here (a pair meets in every band it shares, in as many partitions)
+    and flushed at ``PAIR_BUFFER``: fewer elements into ``Distinct``, which merges the rest."""
+
+    def __init__(self, all_pairs_limit: int, pair_buffer: int = PAIR_BUFFER):
+        self._limit, self._pair_buffer = all_pairs_limit, pair_buffer
 
     def setup(self) -> None:
         self._buckets = Metrics.counter(STAGE, "shared_buckets")
@@ -340,32 +472,34 @@ class _BucketPairsFn(beam.DoFn):
         self._hot_members = Metrics.counter(STAGE, "hot_bucket_members")
         self._sizes = Metrics.distribution(STAGE, "shared_bucket_size")
 
-    def process(self, element: tuple[bytes, Iterable[str]]) -> Iterator[tuple[str, str]]:
-        _, ids = element
-        head: str | None = None
-        size = 0
-        small: list[str] = []
-        of_run = False  # a bucket of history nodes alone (their run copies are exact copies) pairs nothing
-        for member in ids:
-            size += 1
-            if head is None or member < head:
-                head = member
-            if size <= self._limit:
-                small.append(member)
-            of_run = of_run or not is_history(member)
-        if size < 2 or head is None or not of_run:
-            return
-        self._buckets.inc()
-        self._sizes.update(size)
-        if size <= self._limit:
-            yield from bucket_pairs(small, all_pairs_limit=self._limit)
-            return
-        self._hot.inc()
-        self._hot_members.inc(size)
-        history_head = is_history(head)
-        for member in ids:  # Beam iterables can be read again (re-fetched lazily on distributed runners)
-            if member != head and not (history_head and is_history(member)):
-                yield head, member
+    def start_bundle(self) -> None:
+        self._pairs: set[tuple[str, str]] = set()
+
+    def process(self, element: tuple[int, Iterable[bytes]]) -> Iterator[tuple[str, str]]:
+        _, batches = element
+        buckets: dict[bytes, list[str]] = {}
+        for batch in batches:
+            for key, node in unpack_band_entries(batch):
+                buckets.setdefault(key, []).append(node)
+        for ids in buckets.values():
+            if not is_shared_bucket(ids):
+                continue
+            self._buckets.inc()
+            self._sizes.update(len(ids))
+            if len(ids) > self._limit:
+                self._hot.inc()
+                self._hot_members.inc(len(ids))
+            self._pairs.update(shared_bucket_pairs(ids, all_pairs_limit=self._limit))
+        if len(self._pairs) >= self._pair_buffer:
+            yield from self._flush()
+
+    def _flush(self) -> list[tuple[str, str]]:
+        pairs, self._pairs = sorted(self._pairs), set()
+        return pairs
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        for pair in self._flush():
+            yield _at_end_of_global_window(pair)
 
 
 class FindCandidatePairs(beam.PTransform):
@@ -377,10 +511,20 @@ class FindCandidatePairs(beam.PTransform):
 
     The input may also be ``(sketches, history)``: ``history`` is a ``PCollection[(band_key, node_id)]`` of
     documents of earlier runs (``transforms.index.LookupHistoryKeys``) grouped with the batch's own bands; two
-    history nodes are never paired."""
+    history nodes are never paired.
+
+    The band keys cross the shuffle batched per partition of the key space (``partitions``, see
+    ``BAND_PARTITIONS``); the pairs are those of grouping by band key, whatever the bundles or partitions."""
 
     def __init__(
-        self, *, bands: int, rows: int, all_pairs_limit: int = 16, lede_bands: int = 0, lede_rows: int = 3
+        self,
+        *,
+        bands: int,
+        rows: int,
+        all_pairs_limit: int = 16,
+        lede_bands: int = 0,
+        lede_rows: int = 3,
+        partitions: int = BAND_PARTITIONS,
     ):
         super().__init__()
         if bands < 1 or rows < 1:
@@ -390,21 +534,25 @@ class FindCandidatePairs(beam.PTransform):
         self._lede_bands, self._lede_rows = lede_bands, lede_rows
         if all_pairs_limit < 2:
             raise ValueError("all_pairs_limit must be at least 2")
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
         self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
+        self._partitions = partitions
 
     def expand(
         self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]
     ) -> beam.PCollection:
         sketches, history = inputs if isinstance(inputs, tuple) else (inputs, None)
         banded = sketches | "Band" >> beam.ParDo(
-            _BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows)
+            _BandFn(self._bands, self._rows, self._lede_bands, self._lede_rows, self._partitions)
         )
         if history is not None:
-            banded = (banded, history) | "WithHistory" >> beam.Flatten()
+            batched = history | "BatchHistory" >> beam.ParDo(_BatchBandsFn(self._partitions))
+            banded = (banded, batched) | "WithHistory" >> beam.Flatten()
         return (
             banded
-            | "GroupByBand" >> beam.GroupByKey()
-            | "PairBuckets" >> beam.ParDo(_BucketPairsFn(self._limit))
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "PairBuckets" >> beam.ParDo(_PairPartitionsFn(self._limit))
             | "DistinctPairs" >> beam.Distinct()
             | "CountPairs" >> beam.ParDo(CountElements(STAGE, "candidate_pairs"))
         )

@@ -28,8 +28,8 @@ SHUFFLES = {
     "Clean/GroupTemplates": "per source: at most template_max_lines lines",
     "UniqueIds/GroupById": "per id: the records sharing one id (normally 1)",
     "Dedup/ExactGroups/GroupByContent": "per content hash: the exact copies of one text (sketches, sorted in memory)",
-    "Dedup/CandidatePairs/GroupByBand": "per band key: the documents sharing a band (ids; buckets over "
-    "all_pairs_limit become a star, iterated, not listed)",
+    "Dedup/CandidatePairs/GroupByPartition": "per partition of the band-key space (1024): its band keys, packed "
+    "one batch a bundle (the batch's keys / 1024), grouped into buckets in memory, a hot one too",
     "Dedup/CandidatePairs/DistinctPairs/Group": "combine per pair: constant",
     "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its probe and its candidate partners (a star head: its bucket)",
     "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its probe and the probes of its candidates with smaller ids",

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import apache_beam as beam
 import numpy as np
 import pytest
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import GlobalWindow
 
 from transforms.lsh import (
+    BandBatches,
     Edge,
     FindCandidatePairs,
     VerifyPairs,
     _BandFn,
+    _PairPartitionsFn,
     band_keys,
+    band_partition,
     bucket_pairs,
     candidate_probability,
     choose_bands_rows,
+    lede_keys,
+    pack_band_entry,
+    shared_bucket_pairs,
     similarity_at,
+    unpack_band_entries,
 )
 from transforms.minhash import Sketch, estimated_jaccard, minhash_template, settings_fingerprint, signature
+from transforms.records import HISTORY_MARK, is_history
 from transforms.shingles import jaccard, shingle_hashes
 
 FP = settings_fingerprint(unit="auto", size=3, char_size=5, num_perm=128, seed=1)
@@ -223,6 +236,7 @@ def test_verify_pairs_rejects_bad_threshold(threshold: float) -> None:
 def test_band_fn_rejects_a_signature_too_short_for_the_bands() -> None:
     fn = _BandFn(bands=32, rows=8)  # needs 256 values
     fn.setup()
+    fn.start_bundle()
     with pytest.raises(ValueError, match="cannot fill"):
         list(fn.process(_sketch("a", "the council voted to approve the plan for the new library")))
 
@@ -230,7 +244,9 @@ def test_band_fn_rejects_a_signature_too_short_for_the_bands() -> None:
 def test_band_fn_skips_unsigned_sketches() -> None:
     fn = _BandFn(bands=16, rows=8)
     fn.setup()
+    fn.start_bundle()
     assert list(fn.process(_sketch("a", "x y z")._replace(values=b""))) == []
+    assert list(fn.finish_bundle()) == []
 
 
 def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
@@ -264,3 +280,172 @@ def test_hot_bucket_becomes_a_star(beam_pipeline, stories) -> None:
     with beam_pipeline() as p:
         pairs = p | beam.Create(copies) | FindCandidatePairs(bands=16, rows=8, all_pairs_limit=4)
         assert_that(pairs, equal_to([("copy-0", f"copy-{i}") for i in range(1, 5)]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# batched band keys: the same pairs as grouping by band key
+# ---------------------------------------------------------------------------------------------------------------
+
+H1, H2 = f"{HISTORY_MARK}2024-01-01{HISTORY_MARK}old-1", f"{HISTORY_MARK}2024-01-02{HISTORY_MARK}old-2"
+
+
+def _per_key_pairs(entries: list[tuple[bytes, str]], limit: int) -> tuple[set[tuple[str, str]], Counter[str]]:
+    """The pairs and counters of grouping by band key, one bucket at a time (the path batching replaced)."""
+    buckets: dict[bytes, list[str]] = {}
+    for key, node in entries:
+        buckets.setdefault(key, []).append(node)
+    pairs: set[tuple[str, str]] = set()
+    counts: Counter[str] = Counter()
+    for ids in buckets.values():
+        if len(ids) < 2 or all(is_history(i) for i in ids):
+            continue
+        counts["shared_buckets"] += 1
+        if len(ids) <= limit:
+            pairs.update(bucket_pairs(ids, all_pairs_limit=limit))
+        else:
+            counts["hot_buckets"] += 1
+            counts["hot_bucket_members"] += len(ids)
+            head = min(ids)
+            pairs.update((head, i) for i in ids if i != head and not (is_history(head) and is_history(i)))
+    counts["candidate_pairs"] = len(pairs)
+    return pairs, counts
+
+
+def _random_entries(seed: int) -> list[tuple[bytes, str]]:
+    """Band keys of run documents and history nodes: small buckets, a hot one, one of history alone, a history
+    node heading a hot bucket, repeats."""
+    rng = random.Random(seed)
+    docs = [f"doc-{i:03d}-é" for i in range(60)] + [H1, H2, f"{HISTORY_MARK}2024-01-03{HISTORY_MARK}old-3"]
+    entries = [(bytes([kind]) + rng.randbytes(rng.choice((2, 14))), rng.choice(docs)) for kind in b"BL" * 150]
+    entries += [(entries[rng.randrange(len(entries))][0], rng.choice(docs)) for _ in range(200)]
+    entries += [(b"hot", d) for d in docs[5:40]] + [(b"history-only", H1), (b"history-only", H2)]
+    entries += [(b"history-head", d) for d in (H1, H2, *docs[:30])] + [(b"repeat", "doc-001-é")] * 3
+    rng.shuffle(entries)
+    return entries
+
+
+def test_band_entries_round_trip_in_batches() -> None:
+    entries = [(b"k" * 15, "doc-1"), (b"", "ünïcode \\ud800 id"), (b"x" * 255, H1), (b"\\x00", "")]
+    batch = b"".join(pack_band_entry(k, i) for k, i in entries)
+    assert list(unpack_band_entries(batch)) == entries
+    with pytest.raises(ValueError, match="too long"):
+        pack_band_entry(b"k" * 256, "doc")
+
+
+def test_band_batches_flush_per_partition_at_their_limit() -> None:
+    entries = _random_entries(1)
+    batches, flushed = BandBatches(partitions=7, limit_bytes=500), []
+    for key, node in entries:
+        if batches.add(key, node):
+            flushed.append(batches.flush())
+    flushed.append(batches.flush())
+    assert len(flushed) > 10 and batches.flush() == []
+    got = []
+    for items in flushed:
+        assert [part for part, _ in items] == sorted({part for part, _ in items})  # one item a partition
+        for part, batch in items:
+            for key, node in unpack_band_entries(batch):
+                assert band_partition(key, 7) == part
+                got.append((key, node))
+    assert sorted(got) == sorted(entries)
+
+
+def test_band_fn_batches_a_bundle_and_flushes_when_full(stories) -> None:
+    texts = [stories.port, stories.port_edited, stories.council]
+    sketches = [_sketch(f"s{i}", t) for i, t in enumerate(texts * 4 + texts[:1])]  # 13: one left over
+    fn = _BandFn(bands=16, rows=8, partitions=5, buffer_bytes=400)
+    fn.setup()
+    fn.start_bundle()
+    early = [item for s in sketches for item in fn.process(s)]
+    late = list(fn.finish_bundle())
+    assert (
+        early and late
+    )  # flushed on the way (400 bytes: two sketches of 16 entries), and the rest at the bundle's end
+    assert all(w.windows == (GlobalWindow(),) and w.timestamp == GlobalWindow().max_timestamp() for w in late)
+    got = [entry for _, batch in early + [w.value for w in late] for entry in unpack_band_entries(batch)]
+    want = [
+        (k, s.id)
+        for s in sketches
+        for k in band_keys(np.frombuffer(s.values, "<u8"), bands=16, rows=8, fingerprint=FP)
+    ]
+    assert sorted(got) == sorted(want)
+
+
+def test_pair_partitions_fn_deduplicates_a_bundle_and_flushes_when_full() -> None:
+    entries = _random_entries(2)
+    elements = [
+        (part, [b"".join(pack_band_entry(k, i) for k, i in entries if band_partition(k, 3) == part)])
+        for part in range(3)
+    ]
+    want, _ = _per_key_pairs(entries, 16)
+    whole = _PairPartitionsFn(16)
+    whole.setup()
+    whole.start_bundle()
+    assert [pair for element in elements for pair in whole.process(element)] == []
+    late = [w.value for w in whole.finish_bundle()]
+    assert late == sorted(want)  # each pair once, though it meets in several partitions
+    small = _PairPartitionsFn(16, pair_buffer=5)
+    small.setup()
+    small.start_bundle()
+    early = [pair for element in elements for pair in small.process(element)]
+    assert early and set(early + [w.value for w in small.finish_bundle()]) == want
+
+
+def test_shared_bucket_pairs_counts_repeats_against_the_limit() -> None:
+    """Five entries of four ids is above a limit of 4: a star, as grouping by band key made it."""
+    assert shared_bucket_pairs(["d", "b", "a", "c", "b"], all_pairs_limit=4) == [
+        ("a", "b"),
+        ("a", "c"),
+        ("a", "d"),
+    ]
+    assert shared_bucket_pairs([H1, H2], all_pairs_limit=4) == []
+    assert shared_bucket_pairs([H2, "n", H1, "m", "o"], all_pairs_limit=4) == [
+        (H1, "m"),
+        (H1, "n"),
+        (H1, "o"),
+    ]
+
+
+@pytest.mark.parametrize(("seed", "partitions", "limit"), [(3, 1, 16), (4, 7, 16), (5, 1024, 16), (6, 7, 2)])
+def test_batched_bands_give_the_pairs_and_counters_of_grouping_by_band_key(
+    seed: int, partitions: int, limit: int
+) -> None:
+    """Arbitrary band keys enter as a history input (any ids): the candidate pairs and the bucket counters are
+    those of grouping by band key, whatever the partitions."""
+    entries = _random_entries(seed)
+    want, counts = _per_key_pairs(entries, limit)
+    assert counts["hot_buckets"] >= 2 and any(is_history(a) for a, _ in want)
+    p = beam.Pipeline(runner=FnApiRunner())
+    sketches = p | "NoSketches" >> beam.Create([_sketch("unsigned", "x y z")._replace(values=b"")])
+    history = p | "Entries" >> beam.Create(entries)
+    pairs = (sketches, history) | FindCandidatePairs(
+        bands=4, rows=4, all_pairs_limit=limit, partitions=partitions
+    )
+    assert_that(pairs, equal_to(sorted(want)))
+    result = p.run()
+    result.wait_until_finish()
+    metrics = result.metrics().query()
+    got = {c.key.metric.name: c.committed for c in metrics["counters"] if c.key.metric.namespace == "lsh"}
+    assert got == {**counts, "seen": 1, "skipped:too_short": 1}
+    (sizes,) = [d.committed for d in metrics["distributions"] if d.key.metric.name == "shared_bucket_size"]
+    buckets: dict[bytes, list[str]] = {}
+    for key, node in entries:
+        buckets.setdefault(key, []).append(node)
+    shared = [len(ids) for ids in buckets.values() if len(ids) > 1 and not all(is_history(i) for i in ids)]
+    assert (sizes.count, sizes.sum, sizes.min, sizes.max) == (
+        len(shared),
+        sum(shared),
+        min(shared),
+        max(shared),
+    )
+
+
+def test_lede_and_round_up_keys_are_batched_too(stories) -> None:
+    sketch = _sketch("a", stories.port)._replace(lede_values=_sketch("a", stories.port).values[: 8 * 12])
+    fn = _BandFn(bands=16, rows=8, lede_bands=4, lede_rows=3, partitions=3)
+    fn.setup()
+    fn.start_bundle()
+    assert list(fn.process(sketch)) == []
+    got = [entry for w in fn.finish_bundle() for entry in unpack_band_entries(w.value[1])]
+    lede = lede_keys(sketch, lede_bands=4, lede_rows=3)
+    assert len(lede) == 4 and set(lede) <= {k for k, _ in got} and len(got) == 16 + 4
