@@ -134,7 +134,10 @@ class DedupConfig(_Section):
         0.5,
         ge=0,
         le=1,
-        description="share of an edited copy inside the other text, every figure it states there too (0: off)",
+        description=(
+            "share of an edited copy inside the other text, every figure it states there too; 0.1 more when it"
+            " states fewer than two (0: off)"
+        ),
     )
     figure_agreement: float = Field(
         0.6, ge=0, le=1, description="share of figures (numbers) two copies must share (0: no check)"
