@@ -220,14 +220,15 @@ def _verdict(fig: dict[str, Any], sh_a: np.ndarray, sh_b: np.ndarray, dedup: Ded
         edited = (
             f" (an edited copy: below the threshold, but {inside:.0%} of the shorter is inside the other "
             f"(>= edited_containment {dedup.edited_containment}, {EDITED_PLAIN_MARGIN:g} more for a text stating fewer "
-            f"than {EDITED_MIN_FIGURES} figures) and every figure it states is there too)"
+            f"than {EDITED_MIN_FIGURES} figures) and every figure it states is there too, one number word aside)"
         )
     if found is None:
         return "not flagged", (
             f"Jaccard {fig['jaccard']:.3f} < threshold {dedup.threshold}, and neither is an excerpt of the other "
             f"(containment {max(fig['containment_a_in_b'], fig['containment_b_in_a']):.3f}, needs "
             f">= {dedup.containment_threshold} and a text at most 80% of the other's length, or "
-            f">= edited_containment {dedup.edited_containment} with every figure of the shorter in the other, "
+            f">= edited_containment {dedup.edited_containment} with every figure of the shorter in the other "
+            "(one number word aside), "
             f"{EDITED_PLAIN_MARGIN:g} more when it states fewer than {EDITED_MIN_FIGURES}); {lsh}"
         )
     relation, sim, side = found

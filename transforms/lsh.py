@@ -91,6 +91,11 @@ def bucket_pairs(ids: Iterable[str], *, all_pairs_limit: int) -> list[tuple[str,
             for b in members[i + 1 :]
             if not (is_history(a) and is_history(b))
         ]
+    return _star(members)
+
+
+def _star(members: list[str]) -> list[tuple[str, str]]:
+    """A hot bucket's pairs (its distinct members, sorted): each to the smallest id, two history nodes never."""
     head = members[0]
     return [(head, b) for b in members[1:] if not (is_history(head) and is_history(b))]
 
@@ -450,9 +455,7 @@ def shared_bucket_pairs(ids: list[str], *, all_pairs_limit: int) -> list[tuple[s
         return []
     if len(ids) <= all_pairs_limit:
         return bucket_pairs(ids, all_pairs_limit=all_pairs_limit)
-    head = min(ids)
-    history_head = is_history(head)
-    return sorted((head, m) for m in set(ids) if m != head and not (history_head and is_history(m)))
+    return _star(sorted(set(ids)))
 
 
 class _PairPartitionsFn(beam.DoFn):
