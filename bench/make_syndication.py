@@ -65,6 +65,11 @@ RESEND_MAX_HOURS = 7 * 24.0  # an identical long story re-sent within a week is 
 LONG_BODY_SHINGLES = 60  # shorter bodies need the time and headline evidence to be called one story
 TITLE_SIM = 0.5
 SAME_HEADLINE = 0.7  # headline word Jaccard of "the same report" (with the same ticker)
+# A results table re-filed by the same company the same day (reworded, another basis, figures rounded) is one
+# report when most of its figures come back: the share of the smaller side's distinct figures found in the
+# other within rounding, over at least this many figures.
+REISSUE_MIN_FIGURES = 6
+REISSUE_AGREE = 0.6
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -363,6 +368,62 @@ def conflicts(paras_a: Sequence[str], paras_b: Sequence[str]) -> tuple[int, int]
 
 _TICKERS = re.compile(r"<([^<>]+)>")
 _CORRECTED = re.compile(r"\bCORRECT(?:ED|ION)\b", re.IGNORECASE)
+_RESULTS_HEADLINE = re.compile(r"\b(?:QTR|YEAR|NET|LOSS|PROFIT|MTHS?|MONTHS)\b")
+_FIGURE = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w.])(?:\s+(mln|million|billion|bln)\b)?", re.IGNORECASE
+)
+_SCALE = {"mln": 1e6, "million": 1e6, "billion": 1e9, "bln": 1e9}
+
+
+def results_table(story: Story) -> bool:
+    """A company's results: a templated body ("Shr 12 cts vs 10 cts") or a results headline ("2ND QTR NET")."""
+    return story.templated or bool(_RESULTS_HEADLINE.search(story.title))
+
+
+def figure_values(paragraphs: Sequence[str]) -> set[tuple[float, float]]:
+    """The figures of a text as ``(value, precision)``, a scale word applied: "17.1 mln" is 17,100,000 to the
+    nearest 100,000, "21.5" is to the nearest 0.1, and "1,982,000" (thousands written out) to the nearest 1,000."""
+    values: set[tuple[float, float]] = set()
+    for m in _FIGURE.finditer("\n".join(paragraphs)):
+        text = m.group(1)
+        digits = text.replace(",", "")
+        if digits.count(".") > 1:
+            continue
+        scale = _SCALE.get((m.group(2) or "").lower(), 1.0)
+        decimals = len(digits.partition(".")[2])
+        step = 10.0**-decimals if decimals else 1000.0 if text.endswith(",000") else 1.0
+        values.add((float(digits) * scale, step * scale))
+    return values
+
+
+def figures_agree(a: set[tuple[float, float]], b: set[tuple[float, float]]) -> float | None:
+    """Share of the smaller set's figures that come back in the other, equal once the finer of the two is
+    rounded to the coarser's precision (17 and 17.3, 22 and 21.5, 17.1 mln and 17,121,000; not 7,018,000 and
+    7,044,000); ``None`` under ``REISSUE_MIN_FIGURES`` figures (too few to tell a re-filed table from a
+    look-alike)."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    if len(small) < REISSUE_MIN_FIGURES:
+        return None
+
+    def found(x: float, step: float) -> bool:
+        return any(abs(x - y) <= max(step, other) / 2 + 1e-9 * max(abs(x), 1.0) for y, other in big)
+
+    return sum(found(x, step) for x, step in small) / len(small)
+
+
+def reissued_report(a: Story, b: Story, hours: float) -> bool:
+    """The same company's results table sent twice the same day: the same ticker, both results, within
+    ``SAME_DAY_HOURS``, and at least ``REISSUE_AGREE`` of the figures agreeing (AMCAST <ACST> 2ND QTR MARCH ONE
+    and 2ND QTR NET, 84 minutes apart, one with a NOTE added; ATLAS CONSOLIDATED MINING <ACMB> 4TH QTR, re-sent
+    from Manila with the share figures to one more decimal)."""
+    if hours > SAME_DAY_HOURS or not same_ticker(a.title, b.title):
+        return False
+    if not (results_table(a) and results_table(b)):
+        return False
+    share = figures_agree(
+        figure_values(a.paragraphs or (a.title,)), figure_values(b.paragraphs or (b.title,))
+    )
+    return share is not None and share >= REISSUE_AGREE
 
 
 def same_ticker(a: str, b: str) -> bool:
@@ -410,6 +471,7 @@ def classify_pair(
     smaller_size: int,
     same_company: bool = False,
     correction: bool = False,
+    reissue: bool = False,
 ) -> tuple[str, str]:
     """``(verdict, reason)``: ``same`` story (a natural duplicate), ``related`` (a rewrite of the same event:
     not a copy, and not a clearly distinct story either) or ``distinct``.
@@ -431,8 +493,38 @@ def classify_pair(
       changes several figures of a short text);
       with nothing changed on the same day, under the same headline or in a long body: a rewrite.
 
+    * the same company's results table re-filed the same day (``reissue``: see ``reissued_report``) is one
+      report whatever its similarity: reworded rows, another basis or rounded figures lower the 3-gram overlap
+      but not the figures.
+
     ``refine_contained`` then marks a short text inside a longer, distinct one as ``related`` too.
     """
+    verdict = _classify(
+        jaccard=jaccard,
+        containment=containment,
+        hours=hours,
+        title_sim=title_sim,
+        number_conflicts=number_conflicts,
+        name_conflicts=name_conflicts,
+        smaller_size=smaller_size,
+        same_company=same_company,
+        correction=correction,
+    )
+    return ("same", "reissue") if reissue and verdict[0] != "same" else verdict
+
+
+def _classify(
+    *,
+    jaccard: float,
+    containment: float,
+    hours: float,
+    title_sim: float,
+    number_conflicts: int,
+    name_conflicts: int,
+    smaller_size: int,
+    same_company: bool,
+    correction: bool,
+) -> tuple[str, str]:
     sim = max(jaccard, containment)
     short = smaller_size < LONG_BODY_SHINGLES
     changed = number_conflicts > 0 or name_conflicts > 0
@@ -510,6 +602,7 @@ def find_similar_pairs(
             smaller_size=min(sets[i].size, sets[j].size),
             same_company=same_ticker(a.title, b.title),
             correction=bool(_CORRECTED.search(a.title) or _CORRECTED.search(b.title)),
+            reissue=reissued_report(a, b, hours),
         )
         verdict, reason = refine_contained(
             verdict, reason, jaccard=jac, containment=con, changed=nums + names > 0

@@ -26,12 +26,15 @@ from bench.make_syndication import (
     classify_pair,
     conflicts,
     excerpt,
+    figure_values,
+    figures_agree,
     find_similar_pairs,
     jaccard_containment,
     load_reuters,
     main,
     natural_groups,
     ocr_noise,
+    reissued_report,
     rewrite_dateline,
     shingle_sets,
     split_paragraphs,
@@ -42,7 +45,7 @@ from transforms.read import parse_json_record
 from transforms.records import RawRecord
 
 REUTERS = Path(__file__).resolve().parents[3] / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
-PREFIX = 2500  # stories of the collection the Reuters-based tests use
+PREFIX = 5000  # stories of the collection the Reuters-based tests use
 
 T0 = dt.datetime(1987, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -168,6 +171,11 @@ def test_conflicts_count_figures_and_names_changed_on_both_sides() -> None:
             dict(jaccard=0.5, containment=0.93, hours=505, title_sim=1.0, smaller_size=40, same_company=True),
             "same",
         ),
+        # the same company's results table re-filed the same day, reworded below the 3-gram cut
+        (
+            dict(jaccard=0.4, containment=0.45, hours=1.4, title_sim=0.6, number_conflicts=1, reissue=True),
+            "same",
+        ),
         # a corrected earnings table: several figures changed, same ticker and headline, minutes later
         (
             dict(
@@ -185,6 +193,78 @@ def test_conflicts_count_figures_and_names_changed_on_both_sides() -> None:
 def test_classify_pair(kw: dict[str, float | bool], verdict: str) -> None:
     args = dict(number_conflicts=0, name_conflicts=0, smaller_size=100) | kw
     assert classify_pair(**args)[0] == verdict  # type: ignore[arg-type]
+
+
+# AMCAST INDUSTRIAL <ACST>, Reuters-21578 5600 and 5657: one quarter's table sent twice, 84 minutes apart, the
+# second reworded ("Revs" for "Sales", "Six mths" for "1st half"), one unit wrong and a NOTE added.
+AMCAST_FIRST = (
+    "Shr profit 10 cts vs loss 2.20 dlrs\n    Net profit 687,000 vs loss 14.5 mln\n    Sales 68.3 mln vs 54.8 mln\n"
+    "    Avg shrs 7,018,000 vs 6,577,000\n    1st half\n    Shr profit 38 cts vs loss 1.95 dlrs\n"
+    "    Net profit 2,596,000 vs loss 12.8 mln\n    Sales 129.9 mln vs 113.3 mln\n"
+    "    Avg shrs 6,964,000 vs 6,568,000\n Reuter"
+)
+AMCAST_AGAIN = (
+    "Qtr ends March One\n    Shr profit 10 cts vs loss 2.20 cts\n    Net profit 687,000 vs loss 14.5 mln\n"
+    "    Revs 68.3 mln vs 54.8 mln\n    Avg shrs 7,018,000 vs 6,577,000\n    Six mths\n"
+    "    Shr profit 38 cts vs loss 1.95\n    Net profit 2,596,000 vs loss 12.8 mln\n"
+    "    Revs 129.9 mln vs 113.3 mln\n    Avg shrs 6,964,000 vs 6,568,000\n"
+    "    NOTE: figures for qtr and year prior include pre-tax restructuring charge of 22.5 mln.\n Reuter"
+)
+
+
+def test_figures_are_values_with_their_scale_and_precision() -> None:
+    assert figure_values(["Revs 17.1 mln vs 2,596,000 and 2,596,123; 1st half 6-3/16 pct, 2.5 billion"]) == {
+        (17_100_000.0, 100_000.0),
+        (2_596_000.0, 1000.0),
+        (2_596_123.0, 1.0),
+        (6.0, 1.0),
+        (3.0, 1.0),
+        (16.0, 1.0),
+        (2_500_000_000.0, 100_000_000.0),
+    }
+    # the finer figure rounded to the coarser's precision: 17 cts and 17.3, 22 and 21.5, 17.1 mln and
+    # 17,121,000, 1,982,000 and 1,981,681 agree; 7,018,000 and 7,044,000 do not, nor 22.5 and 21
+    a = figure_values(["17 cts 22 cts 17.1 mln 1,982,000 7,018,000 22.5"])
+    b = figure_values(["17.3 cts 21.5 cts 17,121,000 1,981,681 7,044,000 21 99"])
+    assert figures_agree(a, b) == pytest.approx(4 / 6)
+    assert figures_agree({(1.0, 1.0), (2.0, 1.0)}, {(1.0, 1.0), (2.0, 1.0)}) is None  # too few to tell
+
+
+def test_a_results_table_refiled_the_same_day_is_one_report() -> None:
+    first = story(5600, AMCAST_FIRST, title="AMCAST INDUSTRIAL CORP <ACST> 2ND QTR MARCH ONE")
+    again = story(5657, AMCAST_AGAIN, hours=1.39, title="AMCAST INDUSTRIAL CORP <ACST> 2ND QTR NET")
+    assert reissued_report(first, again, 1.39)
+    pairs = find_similar_pairs([first, again])
+    assert [(p.verdict, p.reason) for p in pairs] == [("same", "reissue")]
+    assert natural_groups([first, again], pairs) == {5600: 5600, 5657: 5600}
+    # not the next day, not another company's table, not the same figures under a news headline
+    assert not reissued_report(first, again, 13.0)
+    other = story(5658, AMCAST_AGAIN, hours=1.0, title="AMCAST INDUSTRIES CORP <AMI> 2ND QTR NET")
+    assert not reissued_report(first, other, 1.0)
+    news = story(
+        5659,
+        "Amcast Industrial Corp said sales rose to 68.3 mln dlrs in the quarter from 54.8 mln and to 129.9 mln "
+        "in the half from 113.3 mln, with net profit of 687,000 dlrs and 2,596,000 dlrs after losses of 14.5 "
+        "mln and 12.8 mln a year earlier, on 7,018,000 shares.",
+        hours=1.0,
+        title="AMCAST <ACST> SEES STRONGER DEMAND",
+    )
+    assert not news.templated and not reissued_report(first, news, 1.0)
+    # the same company's next-quarter table shares the prior-year figures only
+    next_qtr = story(
+        5700,
+        AMCAST_FIRST.replace("10 cts", "14 cts")
+        .replace("687,000", "951,000")
+        .replace("68.3", "71.2")
+        .replace("7,018,000", "7,044,000")
+        .replace("38 cts", "52 cts")
+        .replace("2,596,000", "3,547,000")
+        .replace("129.9", "201.1")
+        .replace("6,964,000", "6,990,000"),
+        hours=2.0,
+        title="AMCAST INDUSTRIAL CORP <ACST> 3RD QTR NET",
+    )
+    assert not reissued_report(first, next_qtr, 2.0)
 
 
 def test_natural_duplicates_merge_a_resend_and_not_a_templated_look_alike() -> None:
