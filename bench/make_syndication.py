@@ -471,7 +471,6 @@ def classify_pair(
     smaller_size: int,
     same_company: bool = False,
     correction: bool = False,
-    reissue: bool = False,
 ) -> tuple[str, str]:
     """``(verdict, reason)``: ``same`` story (a natural duplicate), ``related`` (a rewrite of the same event:
     not a copy, and not a clearly distinct story either) or ``distinct``.
@@ -493,38 +492,10 @@ def classify_pair(
       changes several figures of a short text);
       with nothing changed on the same day, under the same headline or in a long body: a rewrite.
 
-    * the same company's results table re-filed the same day (``reissue``: see ``reissued_report``) is one
-      report whatever its similarity: reworded rows, another basis or rounded figures lower the 3-gram overlap
-      but not the figures.
-
-    ``refine_contained`` then marks a short text inside a longer, distinct one as ``related`` too.
+    ``find_similar_pairs`` then calls the same company's results table re-filed the same day one report whatever
+    the verdict (``reissued_report``: reworded rows, another basis or rounded figures lower the 3-gram overlap but
+    not the figures), and ``refine_contained`` marks a short text inside a longer, distinct one ``related``.
     """
-    verdict = _classify(
-        jaccard=jaccard,
-        containment=containment,
-        hours=hours,
-        title_sim=title_sim,
-        number_conflicts=number_conflicts,
-        name_conflicts=name_conflicts,
-        smaller_size=smaller_size,
-        same_company=same_company,
-        correction=correction,
-    )
-    return ("same", "reissue") if reissue and verdict[0] != "same" else verdict
-
-
-def _classify(
-    *,
-    jaccard: float,
-    containment: float,
-    hours: float,
-    title_sim: float,
-    number_conflicts: int,
-    name_conflicts: int,
-    smaller_size: int,
-    same_company: bool,
-    correction: bool,
-) -> tuple[str, str]:
     sim = max(jaccard, containment)
     short = smaller_size < LONG_BODY_SHINGLES
     changed = number_conflicts > 0 or name_conflicts > 0
@@ -602,8 +573,9 @@ def find_similar_pairs(
             smaller_size=min(sets[i].size, sets[j].size),
             same_company=same_ticker(a.title, b.title),
             correction=bool(_CORRECTED.search(a.title) or _CORRECTED.search(b.title)),
-            reissue=reissued_report(a, b, hours),
         )
+        if verdict != "same" and reissued_report(a, b, hours):
+            verdict, reason = "same", "reissue"
         verdict, reason = refine_contained(
             verdict, reason, jaccard=jac, containment=con, changed=nums + names > 0
         )

@@ -171,11 +171,6 @@ def test_conflicts_count_figures_and_names_changed_on_both_sides() -> None:
             dict(jaccard=0.5, containment=0.93, hours=505, title_sim=1.0, smaller_size=40, same_company=True),
             "same",
         ),
-        # the same company's results table re-filed the same day, reworded below the 3-gram cut
-        (
-            dict(jaccard=0.4, containment=0.45, hours=1.4, title_sim=0.6, number_conflicts=1, reissue=True),
-            "same",
-        ),
         # a corrected earnings table: several figures changed, same ticker and headline, minutes later
         (
             dict(
