@@ -30,7 +30,8 @@ SHUFFLES = {
     "Dedup/ExactGroups/GroupByContent": "per content hash: the exact copies of one text (sketches, sorted in memory)",
     "Dedup/CandidatePairs/GroupByPartition": "per partition of the band-key space (1024): its band keys, packed "
     "one batch a bundle (the batch's keys / 1024), grouped into buckets in memory, a hot one too",
-    "Dedup/CandidatePairs/DistinctPairs/Group": "combine per pair: constant",
+    "Dedup/CandidatePairs/GroupPairs": "per partition of the pair space (1024): its pairs, packed one batch a "
+    "flush (each worker's pairs de-duplicated per bundle), kept once in memory: 1/1024 of the flushed pairs",
     "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its probe and its candidate partners (a star head: its bucket)",
     "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its probe and the probes of its candidates with smaller ids",
     "Dedup/Cluster/GroupByNode": "per document: its verified edges",
