@@ -653,12 +653,19 @@ def to_probe(sketch: Sketch) -> Probe:
     )
 
 
-def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, bytes]]:
-    """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b."""
-    _, grouped = element
+def _send_probes(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
+    """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b; a probe
+    goes on to ``JoinRight`` as the right end's own (output ``right``) only when some pair has it on the right.
+
+    Before, every probe crossed ``JoinRight`` (most documents are the right end of no pair: a unique story, a
+    cluster's smallest id), and that join is where every run's memory peaks: the runner holds its encoded
+    values in the grouped output, the data channel and the worker's materialized input at once."""
+    node, grouped = element
     for probe in grouped["probe"]:
         for other in grouped["pairs"]:
             yield other, probe
+        if grouped["right"]:
+            yield beam.pvalue.TaggedOutput("right", (node, probe))
 
 
 class _VerifyFn(beam.DoFn):
@@ -787,9 +794,10 @@ class VerifyPairs(beam.PTransform):
     0 turns containment off), and stating the same figures (``figures_agree``); or, with ``passage_threshold``,
     one carrying the other's opening and that share of its shingles (``passage``: round-ups); or, with
     ``edited_containment``, a heavily edited copy (``edited_copy``: that much inside, every figure of the shorter
-    stated by the longer). Two joins bring
-    each pair both sketches; nothing is held globally. A third input, ``PCollection[(node_id, Probe)]``, adds
-    the probes of history nodes (``transforms.index.LookupHistoryProbes``)."""
+    stated by the longer). Two joins bring each pair both sketches (``JoinLeft`` every probe and the pairs'
+    ends, ``JoinRight`` the probes of the pairs' right ends only, see ``_send_probes``); nothing is held
+    globally. A third input, ``PCollection[(node_id, Probe)]``, adds the probes of history nodes
+    (``transforms.index.LookupHistoryProbes``)."""
 
     def __init__(
         self,
@@ -830,13 +838,14 @@ class VerifyPairs(beam.PTransform):
         if len(inputs) > 2:
             history = inputs[2] | "PackHistory" >> beam.MapTuple(lambda node, probe: (node, pack(probe)))
             by_id = (by_id, history) | "WithHistory" >> beam.Flatten()
-        left = (
-            {"pairs": pairs, "probe": by_id}
+        rights = pairs | "KeyByRight" >> beam.MapTuple(lambda _, b: (b, b""))
+        sent = (
+            {"pairs": pairs, "right": rights, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()
-            | "SendLeft" >> beam.FlatMap(_send_left)
+            | "SendProbes" >> beam.FlatMap(_send_probes).with_outputs("right", main="left")
         )
         return (
-            {"left": left, "probe": by_id}
+            {"left": sent.left, "probe": sent.right}
             | "JoinRight" >> beam.CoGroupByKey()
             | "Verify" >> beam.ParDo(self._fn)
         )

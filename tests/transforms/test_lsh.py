@@ -20,6 +20,7 @@ from transforms.lsh import (
     _BandFn,
     _DistinctPairsFn,
     _PairPartitionsFn,
+    _send_probes,
     band_keys,
     band_partition,
     batch_pairs,
@@ -277,6 +278,38 @@ def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
             edges, equal_to([Edge("a-port", "b-edited", sim, ("a-port",), ("b-edited",))]), label="Edges"
         )
         assert_that(strict, equal_to([]), label="BelowThreshold")  # verified pairs must reach the threshold
+
+
+def test_send_probes_passes_a_probe_on_as_a_right_end_only_when_a_pair_ends_there() -> None:
+    got = list(_send_probes(("a", {"probe": [b"A"], "pairs": ["b", "c"], "right": []})))
+    assert got == [("b", b"A"), ("c", b"A")]  # no pair ends at a: its probe does not cross JoinRight
+    (*lefts, right) = _send_probes(("b", {"probe": [b"B"], "pairs": ["c"], "right": [b"", b""]}))
+    assert (
+        lefts == [("c", b"B")] and right.tag == "right" and right.value == ("b", b"B")
+    )  # once, for two pairs
+    assert list(_send_probes(("x", {"probe": [], "pairs": ["c"], "right": [b""]}))) == []  # no probe: no pair
+
+
+def test_verify_pairs_sees_each_pair_with_both_probes_once(make_doc, stories) -> None:
+    """Pairs of three near copies, documents that are no pair's right end, and pairs whose probe is missing:
+    every pair with both probes is verified once (``seen``), the others never, whatever the ends."""
+    texts = {"a-port": stories.port, "b-edited": stories.port_edited, "c-copy": stories.port}
+    sketches = [_sketch(i, make_doc(i, t).hash_text) for i, t in texts.items()]
+    sketches.append(_sketch("d-council", make_doc("d-council", stories.council).hash_text))
+    pairs = [("a-port", "b-edited"), ("a-port", "c-copy"), ("b-edited", "c-copy")]
+    pairs += [("d-council", "z-missing"), ("0-missing", "d-council"), ("0-missing", "a-port")]
+    p = beam.Pipeline(runner=FnApiRunner())
+    edges = (p | "Pairs" >> beam.Create(pairs), p | "Sketches" >> beam.Create(sketches)) | VerifyPairs(
+        threshold=0.5
+    )
+    assert_that(
+        edges | beam.Map(lambda e: (e.a, e.b, e.relation)),
+        equal_to([(a, b, "near") for a, b in pairs[:3]]),
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query()["counters"]}
+    assert counters["seen"] == 3 and counters["kept"] == 3
 
 
 def test_hot_bucket_becomes_a_star(beam_pipeline, stories) -> None:
