@@ -657,9 +657,10 @@ def _send_probes(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
     """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b; a probe
     goes on to ``JoinRight`` as the right end's own (output ``right``) only when some pair has it on the right.
 
-    Before, every probe crossed ``JoinRight`` (most documents are the right end of no pair: a unique story, a
-    cluster's smallest id), and that join is where every run's memory peaks: the runner holds its encoded
-    values in the grouped output, the data channel and the worker's materialized input at once."""
+    Before, every probe crossed ``JoinRight`` again, also those of documents that end no pair (a unique story,
+    a cluster's smallest id: 4,449 of 9,970 in the bench's 10k corpus), and that join is where every run's
+    memory peaks: the local runner holds its encoded values in the grouped output, the data channel and the
+    worker's materialized input at once."""
     node, grouped = element
     for probe in grouped["probe"]:
         for other in grouped["pairs"]:
