@@ -19,7 +19,6 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.metrics import CountElements
 from transforms.minhash import Sketch, roundup_items
 from transforms.records import CONTAINED, NEAR, PASSAGE, is_history, pack, unpack
 
@@ -319,13 +318,15 @@ BAND_PARTITIONS = 1024
 # A worker flushes its batches when they hold this many packed bytes, so its memory stays bounded whatever the
 # size of its bundles (8 MiB: ~250k entries, a few thousand documents).
 BAND_BUFFER_BYTES = 8 << 20
-# Candidate pairs are de-duplicated by the pairing step before ``Distinct`` (a pair meets in each band it shares,
-# in as many partitions) and flushed at this many (~50 MB of Python tuples). At 78,596 documents (410k distinct
-# pairs) 2**16 let 6.7M pairs into ``Distinct`` and 2**18 3.0M (7.8M when every bucket sent its own). Beam's
-# precombine in ``Distinct`` finds few repeats in them (a flush holds none), so 3.0M also cross its shuffle,
-# where one element per bucket pair, repeats close together, crossed as 0.73M: batching the pairs by a partition of
-# the pair, as the band keys are, would shrink both.
+# Candidate pairs are de-duplicated by the pairing step (a pair meets in each band it shares, in as many
+# partitions) and flushed at this many (~50 MB of Python tuples). At 78,596 documents (410k distinct pairs) 2**16
+# flushed 6.7M pairs and 2**18 3.0M (7.8M when every bucket sent its own).
 PAIR_BUFFER = 1 << 18
+# The flushed pairs cross the shuffle batched per partition of the pair (as the band keys do): one element per
+# partition and flush, and the step after the shuffle keeps each pair once. ``beam.Distinct`` did this before,
+# one element per pair: a flush has no repeats left for its precombine, so at 78,596 documents 3.0M pairs crossed
+# its shuffle. One partition holds 1/1024 of the flushed pairs (at 78,596 documents ~3k, ~400 of them distinct).
+PAIR_PARTITIONS = 1024
 
 _ENTRY_HEAD = struct.Struct(">BH")  # key length, id length (UTF-8 bytes)
 
@@ -353,6 +354,44 @@ def unpack_band_entries(batch: bytes) -> Iterator[tuple[bytes, str]]:
         pos += key_len
         yield key, batch[pos : pos + id_len].decode("utf-8", "surrogatepass")
         pos += id_len
+
+
+_PAIR_HEAD = struct.Struct(">HH")  # id lengths (UTF-8 bytes)
+
+
+def pack_pair(a: str, b: str) -> bytes:
+    """One (a, b) pair of a batch: both id lengths, then both UTF-8 ids."""
+    left, right = a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    if len(left) > 0xFFFF or len(right) > 0xFFFF:
+        raise ValueError(f"id of {max(len(left), len(right))} bytes too long to batch")
+    return _PAIR_HEAD.pack(len(left), len(right)) + left + right
+
+
+def unpack_pairs(batch: bytes) -> Iterator[tuple[str, str]]:
+    """The pairs of a batch, in the order they were packed."""
+    pos, end = 0, len(batch)
+    while pos < end:
+        a_len, b_len = _PAIR_HEAD.unpack_from(batch, pos)
+        pos += _PAIR_HEAD.size
+        a = batch[pos : pos + a_len].decode("utf-8", "surrogatepass")
+        pos += a_len
+        yield a, batch[pos : pos + b_len].decode("utf-8", "surrogatepass")
+        pos += b_len
+
+
+def pair_partition(packed: bytes, partitions: int) -> int:
+    """The partition of the pair space a packed pair (``pack_pair``) is batched in (the same on every worker)."""
+    return int(xxhash.xxh64_intdigest(packed) % partitions)
+
+
+def batch_pairs(pairs: Iterable[tuple[str, str]], partitions: int) -> list[tuple[int, bytes]]:
+    """Pairs -> ``(partition, batch)`` items, one a partition, in partition order (a repeated pair is packed
+    as often as it comes: de-duplicating is the reader's job)."""
+    batches: dict[int, bytearray] = {}
+    for a, b in pairs:
+        packed = pack_pair(a, b)
+        batches.setdefault(pair_partition(packed, partitions), bytearray()).extend(packed)
+    return [(part, bytes(batch)) for part, batch in sorted(batches.items())]
 
 
 class BandBatches:
@@ -459,15 +498,18 @@ def shared_bucket_pairs(ids: list[str], *, all_pairs_limit: int) -> list[tuple[s
 
 
 class _PairPartitionsFn(beam.DoFn):
-    """The batches of one partition -> its buckets (band key -> ids, grouped here) -> their candidate pairs.
+    """The batches of one partition -> its buckets (band key -> ids, grouped here) -> their candidate pairs,
+    batched per partition of the pair space (``(partition, batch)``, see ``PAIR_PARTITIONS``).
 
     A bucket is held in memory, a hot one too (a million templated pages sharing a band: a million ids on one
     worker, counted as ``hot_buckets``); the partition as a whole holds 1/``partitions`` of the batch's keys.
     The pairs of a bundle are de-duplicated here (a pair meets in every band it shares, in as many partitions)
-    and flushed at ``PAIR_BUFFER``: fewer elements into ``Distinct``, which merges the rest."""
+    and flushed at ``pair_buffer``; ``_DistinctPairsFn`` merges the flushes of all bundles and workers."""
 
-    def __init__(self, all_pairs_limit: int, pair_buffer: int = PAIR_BUFFER):
-        self._limit, self._pair_buffer = all_pairs_limit, pair_buffer
+    def __init__(
+        self, all_pairs_limit: int, pair_buffer: int = PAIR_BUFFER, pair_partitions: int = PAIR_PARTITIONS
+    ):
+        self._limit, self._pair_buffer, self._pair_partitions = all_pairs_limit, pair_buffer, pair_partitions
 
     def setup(self) -> None:
         self._buckets = Metrics.counter(STAGE, "shared_buckets")
@@ -478,7 +520,7 @@ class _PairPartitionsFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pairs: set[tuple[str, str]] = set()
 
-    def process(self, element: tuple[int, Iterable[bytes]]) -> Iterator[tuple[str, str]]:
+    def process(self, element: tuple[int, Iterable[bytes]]) -> Iterator[tuple[int, bytes]]:
         _, batches = element
         buckets: dict[bytes, list[str]] = {}
         for batch in batches:
@@ -496,13 +538,31 @@ class _PairPartitionsFn(beam.DoFn):
         if len(self._pairs) >= self._pair_buffer:
             yield from self._flush()
 
-    def _flush(self) -> list[tuple[str, str]]:
-        pairs, self._pairs = sorted(self._pairs), set()
-        return pairs
+    def _flush(self) -> list[tuple[int, bytes]]:
+        pairs, self._pairs = self._pairs, set()
+        return batch_pairs(sorted(pairs), self._pair_partitions)
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
-        for pair in self._flush():
-            yield _at_end_of_global_window(pair)
+        for item in self._flush():
+            yield _at_end_of_global_window(item)
+
+
+class _DistinctPairsFn(beam.DoFn):
+    """The batches of one partition of the pair space -> its distinct pairs, each once, sorted (counted as
+    ``candidate_pairs``). A pair lands in the same partition from every bundle and worker, so keeping each once
+    per partition keeps it once in all; the partition's pairs are held in memory (1/``PAIR_PARTITIONS`` of the
+    flushed pairs)."""
+
+    def setup(self) -> None:
+        self._pairs = Metrics.counter(STAGE, "candidate_pairs")
+
+    def process(self, element: tuple[int, Iterable[bytes]]) -> Iterator[tuple[str, str]]:
+        _, batches = element
+        distinct: set[tuple[str, str]] = set()
+        for batch in batches:
+            distinct.update(unpack_pairs(batch))
+        self._pairs.inc(len(distinct))
+        yield from sorted(distinct)
 
 
 class FindCandidatePairs(beam.PTransform):
@@ -517,7 +577,8 @@ class FindCandidatePairs(beam.PTransform):
     history nodes are never paired.
 
     The band keys cross the shuffle batched per partition of the key space (``partitions``, see
-    ``BAND_PARTITIONS``); the pairs are those of grouping by band key, whatever the bundles or partitions."""
+    ``BAND_PARTITIONS``), the pairs batched per partition of the pair space (``pair_partitions``, see
+    ``PAIR_PARTITIONS``); the pairs are those of grouping by band key, whatever the bundles or partitions."""
 
     def __init__(
         self,
@@ -528,6 +589,7 @@ class FindCandidatePairs(beam.PTransform):
         lede_bands: int = 0,
         lede_rows: int = 3,
         partitions: int = BAND_PARTITIONS,
+        pair_partitions: int = PAIR_PARTITIONS,
     ):
         super().__init__()
         if bands < 1 or rows < 1:
@@ -537,10 +599,10 @@ class FindCandidatePairs(beam.PTransform):
         self._lede_bands, self._lede_rows = lede_bands, lede_rows
         if all_pairs_limit < 2:
             raise ValueError("all_pairs_limit must be at least 2")
-        if partitions < 1:
-            raise ValueError("partitions must be at least 1")
+        if partitions < 1 or pair_partitions < 1:
+            raise ValueError("partitions and pair_partitions must be at least 1")
         self._bands, self._rows, self._limit = bands, rows, all_pairs_limit
-        self._partitions = partitions
+        self._partitions, self._pair_partitions = partitions, pair_partitions
 
     def expand(
         self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]
@@ -552,12 +614,13 @@ class FindCandidatePairs(beam.PTransform):
         if history is not None:
             batched = history | "BatchHistory" >> beam.ParDo(_BatchBandsFn(self._partitions))
             banded = (banded, batched) | "WithHistory" >> beam.Flatten()
+        pair_buckets = _PairPartitionsFn(self._limit, pair_partitions=self._pair_partitions)
         return (
             banded
             | "GroupByPartition" >> beam.GroupByKey()
-            | "PairBuckets" >> beam.ParDo(_PairPartitionsFn(self._limit))
-            | "DistinctPairs" >> beam.Distinct()
-            | "CountPairs" >> beam.ParDo(CountElements(STAGE, "candidate_pairs"))
+            | "PairBuckets" >> beam.ParDo(pair_buckets)
+            | "GroupPairs" >> beam.GroupByKey()
+            | "DistinctPairs" >> beam.ParDo(_DistinctPairsFn())
         )
 
 
@@ -590,12 +653,20 @@ def to_probe(sketch: Sketch) -> Probe:
     )
 
 
-def _send_left(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, bytes]]:
-    """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b."""
-    _, grouped = element
+def _send_probes(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
+    """Each pair (a, b) leaves a's group carrying a's probe (packed, passed on as it came), keyed by b; a probe
+    goes on to ``JoinRight`` as the right end's own (output ``right``) only when some pair has it on the right.
+
+    Before, every probe crossed ``JoinRight`` again, also those of documents that end no pair (a unique story,
+    a cluster's smallest id: 4,449 of 9,970 in the bench's 10k corpus), and that join is where every run's
+    memory peaks: the local runner holds its encoded values in the grouped output, the data channel and the
+    worker's materialized input at once."""
+    node, grouped = element
     for probe in grouped["probe"]:
         for other in grouped["pairs"]:
             yield other, probe
+        if grouped["right"]:
+            yield beam.pvalue.TaggedOutput("right", (node, probe))
 
 
 class _VerifyFn(beam.DoFn):
@@ -724,9 +795,10 @@ class VerifyPairs(beam.PTransform):
     0 turns containment off), and stating the same figures (``figures_agree``); or, with ``passage_threshold``,
     one carrying the other's opening and that share of its shingles (``passage``: round-ups); or, with
     ``edited_containment``, a heavily edited copy (``edited_copy``: that much inside, every figure of the shorter
-    stated by the longer). Two joins bring
-    each pair both sketches; nothing is held globally. A third input, ``PCollection[(node_id, Probe)]``, adds
-    the probes of history nodes (``transforms.index.LookupHistoryProbes``)."""
+    stated by the longer). Two joins bring each pair both sketches (``JoinLeft`` every probe and the pairs'
+    ends, ``JoinRight`` the probes of the pairs' right ends only, see ``_send_probes``); nothing is held
+    globally. A third input, ``PCollection[(node_id, Probe)]``, adds the probes of history nodes
+    (``transforms.index.LookupHistoryProbes``)."""
 
     def __init__(
         self,
@@ -767,13 +839,14 @@ class VerifyPairs(beam.PTransform):
         if len(inputs) > 2:
             history = inputs[2] | "PackHistory" >> beam.MapTuple(lambda node, probe: (node, pack(probe)))
             by_id = (by_id, history) | "WithHistory" >> beam.Flatten()
-        left = (
-            {"pairs": pairs, "probe": by_id}
+        rights = pairs | "KeyByRight" >> beam.MapTuple(lambda _, b: (b, b""))
+        sent = (
+            {"pairs": pairs, "right": rights, "probe": by_id}
             | "JoinLeft" >> beam.CoGroupByKey()
-            | "SendLeft" >> beam.FlatMap(_send_left)
+            | "SendProbes" >> beam.FlatMap(_send_probes).with_outputs("right", main="left")
         )
         return (
-            {"left": left, "probe": by_id}
+            {"left": sent.left, "probe": sent.right}
             | "JoinRight" >> beam.CoGroupByKey()
             | "Verify" >> beam.ParDo(self._fn)
         )

@@ -30,9 +30,12 @@ SHUFFLES = {
     "Dedup/ExactGroups/GroupByContent": "per content hash: the exact copies of one text (sketches, sorted in memory)",
     "Dedup/CandidatePairs/GroupByPartition": "per partition of the band-key space (1024): its band keys, packed "
     "one batch a bundle (the batch's keys / 1024), grouped into buckets in memory, a hot one too",
-    "Dedup/CandidatePairs/DistinctPairs/Group": "combine per pair: constant",
-    "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its probe and its candidate partners (a star head: its bucket)",
-    "Dedup/VerifyPairs/JoinRight": "CoGBK per id: its probe and the probes of its candidates with smaller ids",
+    "Dedup/CandidatePairs/GroupPairs": "per partition of the pair space (1024): its pairs, packed one batch a "
+    "flush (each worker's pairs de-duplicated per bundle), kept once in memory: 1/1024 of the flushed pairs",
+    "Dedup/VerifyPairs/JoinLeft": "CoGBK per id: its probe, its candidate partners (a star head: its bucket) and "
+    "one marker per pair it is the right end of",
+    "Dedup/VerifyPairs/JoinRight": "CoGBK per id (right ends of pairs only): its probe and the probes of its "
+    "candidates with smaller ids",
     "Dedup/Cluster/GroupByNode": "per document: its verified edges",
     "Dedup/Cluster/Round{k}GroupOffers": "CoGBK per document: its state and its neighbours' offers",
     "Dedup/Cluster/Round{k}GroupGone": "CoGBK per document: its state and its decided neighbours",

@@ -18,17 +18,23 @@ from transforms.lsh import (
     FindCandidatePairs,
     VerifyPairs,
     _BandFn,
+    _DistinctPairsFn,
     _PairPartitionsFn,
+    _send_probes,
     band_keys,
     band_partition,
+    batch_pairs,
     bucket_pairs,
     candidate_probability,
     choose_bands_rows,
     lede_keys,
     pack_band_entry,
+    pack_pair,
+    pair_partition,
     shared_bucket_pairs,
     similarity_at,
     unpack_band_entries,
+    unpack_pairs,
 )
 from transforms.minhash import Sketch, estimated_jaccard, minhash_template, settings_fingerprint, signature
 from transforms.records import HISTORY_MARK, is_history
@@ -274,6 +280,38 @@ def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
         assert_that(strict, equal_to([]), label="BelowThreshold")  # verified pairs must reach the threshold
 
 
+def test_send_probes_passes_a_probe_on_as_a_right_end_only_when_a_pair_ends_there() -> None:
+    got = list(_send_probes(("a", {"probe": [b"A"], "pairs": ["b", "c"], "right": []})))
+    assert got == [("b", b"A"), ("c", b"A")]  # no pair ends at a: its probe does not cross JoinRight
+    (*lefts, right) = _send_probes(("b", {"probe": [b"B"], "pairs": ["c"], "right": [b"", b""]}))
+    assert (
+        lefts == [("c", b"B")] and right.tag == "right" and right.value == ("b", b"B")
+    )  # once, for two pairs
+    assert list(_send_probes(("x", {"probe": [], "pairs": ["c"], "right": [b""]}))) == []  # no probe: no pair
+
+
+def test_verify_pairs_sees_each_pair_with_both_probes_once(make_doc, stories) -> None:
+    """Pairs of three near copies, documents that are no pair's right end, and pairs whose probe is missing:
+    every pair with both probes is verified once (``seen``), the others never, whatever the ends."""
+    texts = {"a-port": stories.port, "b-edited": stories.port_edited, "c-copy": stories.port}
+    sketches = [_sketch(i, make_doc(i, t).hash_text) for i, t in texts.items()]
+    sketches.append(_sketch("d-council", make_doc("d-council", stories.council).hash_text))
+    pairs = [("a-port", "b-edited"), ("a-port", "c-copy"), ("b-edited", "c-copy")]
+    pairs += [("d-council", "z-missing"), ("0-missing", "d-council"), ("0-missing", "a-port")]
+    p = beam.Pipeline(runner=FnApiRunner())
+    edges = (p | "Pairs" >> beam.Create(pairs), p | "Sketches" >> beam.Create(sketches)) | VerifyPairs(
+        threshold=0.5
+    )
+    assert_that(
+        edges | beam.Map(lambda e: (e.a, e.b, e.relation)),
+        equal_to([(a, b, "near") for a, b in pairs[:3]]),
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query()["counters"]}
+    assert counters["seen"] == 3 and counters["kept"] == 3
+
+
 def test_hot_bucket_becomes_a_star(beam_pipeline, stories) -> None:
     """Five copies share every band; above all_pairs_limit they pair with the smallest id only."""
     copies = [_sketch(f"copy-{i}", stories.port.lower()) for i in range(5)]
@@ -371,24 +409,92 @@ def test_band_fn_batches_a_bundle_and_flushes_when_full(stories) -> None:
     assert sorted(got) == sorted(want)
 
 
+def _band_elements(entries: list[tuple[bytes, str]], partitions: int) -> list[tuple[int, list[bytes]]]:
+    """What ``GroupByPartition`` gives ``_PairPartitionsFn``: each partition's entries, in one batch."""
+    return [
+        (part, [b"".join(pack_band_entry(k, i) for k, i in entries if band_partition(k, partitions) == part)])
+        for part in range(partitions)
+    ]
+
+
+def _flushed_pairs(items: list[tuple[int, bytes]], partitions: int) -> list[tuple[str, str]]:
+    """The pairs of flushed ``(partition, batch)`` items, each checked to be in its partition."""
+    got = []
+    for part, batch in items:
+        for a, b in unpack_pairs(batch):
+            assert pair_partition(pack_pair(a, b), partitions) == part
+            got.append((a, b))
+    return got
+
+
 def test_pair_partitions_fn_deduplicates_a_bundle_and_flushes_when_full() -> None:
     entries = _random_entries(2)
-    elements = [
-        (part, [b"".join(pack_band_entry(k, i) for k, i in entries if band_partition(k, 3) == part)])
-        for part in range(3)
-    ]
+    elements = _band_elements(entries, 3)
     want, _ = _per_key_pairs(entries, 16)
-    whole = _PairPartitionsFn(16)
+    whole = _PairPartitionsFn(16, pair_partitions=5)
     whole.setup()
     whole.start_bundle()
-    assert [pair for element in elements for pair in whole.process(element)] == []
+    assert [item for element in elements for item in whole.process(element)] == []
     late = [w.value for w in whole.finish_bundle()]
-    assert late == sorted(want)  # each pair once, though it meets in several partitions
-    small = _PairPartitionsFn(16, pair_buffer=5)
+    assert [part for part, _ in late] == sorted({part for part, _ in late})  # one batch a partition
+    got = _flushed_pairs(late, 5)
+    assert sorted(got) == sorted(want)  # each pair once, though it meets in several partitions
+    small = _PairPartitionsFn(16, pair_buffer=5, pair_partitions=5)
     small.setup()
     small.start_bundle()
-    early = [pair for element in elements for pair in small.process(element)]
-    assert early and set(early + [w.value for w in small.finish_bundle()]) == want
+    early = [item for element in elements for item in small.process(element)]
+    flushed = _flushed_pairs(early + [w.value for w in small.finish_bundle()], 5)
+    assert early and set(flushed) == want
+    assert len(flushed) > len(want)  # a pair flushed by one element's flush comes again with a later element
+
+
+def test_pairs_round_trip_in_batches() -> None:
+    pairs = [("doc-1", "doc-2"), ("", "ünïcode \ud800 id"), (H1, "x" * 300), ("a", "")]
+    assert list(unpack_pairs(b"".join(pack_pair(a, b) for a, b in pairs))) == pairs
+    assert pack_pair("ab", "c") != pack_pair("a", "bc")  # lengths are packed: the partition hashes the pair
+    with pytest.raises(ValueError, match="too long"):
+        pack_pair("a", "b" * 0x10000)
+    items = batch_pairs([*pairs, *pairs[:2]], 3)
+    assert [part for part, _ in items] == sorted({part for part, _ in items})
+    assert sorted(_flushed_pairs(items, 3)) == sorted(
+        [*pairs, *pairs[:2]]
+    )  # repeats kept: the reader drops them
+
+
+def test_distinct_pairs_fn_keeps_each_pair_once() -> None:
+    pairs = [("a", "b"), ("a", "c"), ("b", "c")]
+    batches = [pack_pair(*pairs[0]) + pack_pair(*pairs[1]), pack_pair(*pairs[1]) + pack_pair(*pairs[0]), b""]
+    fn = _DistinctPairsFn()
+    fn.setup()
+    assert list(fn.process((0, [*batches, pack_pair(*pairs[2]) * 3]))) == pairs
+
+
+@pytest.mark.parametrize(
+    ("seed", "band_parts", "pair_parts", "buffer"),
+    [(7, 3, 1, 1 << 18), (8, 3, 7, 5), (9, 11, 1024, 1), (10, 1, 2, 40)],
+)
+def test_batched_pairs_give_each_distinct_pair_once_whatever_the_partitions_and_flushes(
+    seed: int, band_parts: int, pair_parts: int, buffer: int
+) -> None:
+    """Pairing, the pair shuffle and ``_DistinctPairsFn`` on the runner: each distinct pair once and
+    ``candidate_pairs`` its number, whatever the pair partitions and however often the pairing flushes (a small
+    ``buffer`` flushes a pair again with every element that meets it)."""
+    entries = _random_entries(seed)
+    want, counts = _per_key_pairs(entries, 16)
+    p = beam.Pipeline(runner=FnApiRunner())
+    pairs = (
+        p
+        | beam.Create(_band_elements(entries, band_parts))
+        | beam.ParDo(_PairPartitionsFn(16, pair_buffer=buffer, pair_partitions=pair_parts))
+        | beam.GroupByKey()
+        | beam.ParDo(_DistinctPairsFn())
+    )
+    assert_that(pairs, equal_to(sorted(want)))  # a multiset: a pair emitted twice fails
+    result = p.run()
+    result.wait_until_finish()
+    metrics = result.metrics().query()
+    got = {c.key.metric.name: c.committed for c in metrics["counters"] if c.key.metric.namespace == "lsh"}
+    assert got == counts
 
 
 def test_shared_bucket_pairs_counts_repeats_against_the_limit() -> None:
@@ -406,9 +512,12 @@ def test_shared_bucket_pairs_counts_repeats_against_the_limit() -> None:
     ]
 
 
-@pytest.mark.parametrize(("seed", "partitions", "limit"), [(3, 1, 16), (4, 7, 16), (5, 1024, 16), (6, 7, 2)])
+@pytest.mark.parametrize(
+    ("seed", "partitions", "limit", "pair_partitions"),
+    [(3, 1, 16, 1), (4, 7, 16, 3), (5, 1024, 16, 1024), (6, 7, 2, 5)],
+)
 def test_batched_bands_give_the_pairs_and_counters_of_grouping_by_band_key(
-    seed: int, partitions: int, limit: int
+    seed: int, partitions: int, limit: int, pair_partitions: int
 ) -> None:
     """Arbitrary band keys enter as a history input (any ids): the candidate pairs and the bucket counters are
     those of grouping by band key, whatever the partitions."""
@@ -419,7 +528,7 @@ def test_batched_bands_give_the_pairs_and_counters_of_grouping_by_band_key(
     sketches = p | "NoSketches" >> beam.Create([_sketch("unsigned", "x y z")._replace(values=b"")])
     history = p | "Entries" >> beam.Create(entries)
     pairs = (sketches, history) | FindCandidatePairs(
-        bands=4, rows=4, all_pairs_limit=limit, partitions=partitions
+        bands=4, rows=4, all_pairs_limit=limit, partitions=partitions, pair_partitions=pair_partitions
     )
     assert_that(pairs, equal_to(sorted(want)))
     result = p.run()
