@@ -27,7 +27,7 @@ import yaml
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import eval_dedup, eval_extraction, html_report
+from pipeline import dofn_specs, eval_dedup, eval_extraction, html_report
 from pipeline import index as history_index
 from pipeline.config import Job, JobError, load_job, parse_run_date
 from pipeline.explain import cmd_explain
@@ -186,6 +186,7 @@ def run_job(
         if files_total is None:
             files_total = list_inputs(job)[1]
         printer.start(job=job.name, runner=job.runner.name, files_total=files_total, live=live)
+    dofn_specs.install()  # Beam re-inspects every DoFn's methods ~8 times a run (pipeline/dofn_specs.py)
     p = beam.Pipeline(
         runner=make_runner(job, verbose=verbose, tracker=tracker),
         options=pipeline_options(job, beam_args or [], verbose=verbose),
