@@ -127,8 +127,9 @@ def make_runner(job: Job, *, verbose: bool = False, tracker: ProgressTracker | N
     """The runner to use. ``DirectRunner`` means Beam's in-process FnApiRunner, chosen explicitly: in Beam 2.77 a
     plain DirectRunner first tries the Prism runner, which downloads a binary (no network here, and a scheduled
     batch job must not fetch code at run time). FnApiRunner honours direct_num_workers and direct_running_mode;
-    for multi_processing we start the same worker command ourselves, with its stderr going to a log file. With a
-    ``tracker`` it reports live progress (pipeline/progress.py)."""
+    for multi_processing we start the worker command ourselves (Beam's SDK harness with the DoFn look-up cache,
+    ``pipeline/sdk_worker.py``), with its stderr going to a log file. With a ``tracker`` it reports live progress
+    (pipeline/progress.py)."""
     if job.runner.name != "DirectRunner":
         return job.runner.name
     _size_flushed_data_plane()
@@ -137,9 +138,7 @@ def make_runner(job: Job, *, verbose: bool = False, tracker: ProgressTracker | N
         return LiveFnApiRunner(tracker)
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 
-    command = (
-        f"{shlex.quote(sys.executable)} -m apache_beam.runners.worker.sdk_worker_main 2>>{shlex.quote(log)}"
-    )
+    command = f"{shlex.quote(sys.executable)} -m pipeline.sdk_worker 2>>{shlex.quote(log)}"
     return LiveFnApiRunner(
         tracker, default_environment=SubprocessSDKEnvironment.from_command_string(command_string=command)
     )

@@ -107,3 +107,15 @@ def test_flatmap_of_a_bound_method_is_asked_each_time(original: Any) -> None:
     before = dofn_specs.stats["uncached"]
     assert dofn_specs.cached_dofn_specs(fn) == original(fn)
     assert dofn_specs.stats["uncached"] == before + 1
+
+
+def test_local_worker_processes_run_the_harness_with_the_cache(tmp_path: Path) -> None:
+    from apache_beam.transforms.environments import SubprocessSDKEnvironment
+
+    from pipeline.cli import make_runner
+
+    job = load_job(str(REPO / "configs" / "demo.yaml"), [f"output.path={tmp_path / 'out'}"])
+    assert job.runner.options.get("direct_running_mode") == "multi_processing"
+    environment = make_runner(job)._default_environment
+    assert isinstance(environment, SubprocessSDKEnvironment)
+    assert " -m pipeline.sdk_worker " in environment.command_string
