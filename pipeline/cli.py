@@ -32,6 +32,7 @@ from pipeline import index as history_index
 from pipeline.config import Job, JobError, load_job, parse_run_date
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
+from pipeline.options_views import CachedViewOptions
 from pipeline.progress import LOG_FORMATS, LiveFnApiRunner, ProgressPrinter, ProgressTracker
 from pipeline.report import (
     counters_from,
@@ -107,7 +108,8 @@ def pipeline_options(job: Job, beam_args: list[str], *, verbose: bool = False) -
             flags += [f"--{key}={v}" for v in value]
         else:
             flags.append(f"--{key}={value}")
-    return PipelineOptions(flags + beam_args)
+    # Beam reads views of the options ~1,500 times a run: each made once (pipeline/options_views.py)
+    return CachedViewOptions(flags + beam_args)
 
 
 def _size_flushed_data_plane() -> None:
