@@ -452,11 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     if "html" in only:
         workers = [int(w) for w in args.workers.split(",")]
         pages = [int(n) for n in args.html_pages.split(",") if n]
-        sizes = [measure_html(work, n, args.seed, workers, args.limit_collection) for n in pages]
-        results["html"] = sizes[0]
-        if len(sizes) > 1:
-            results["html_sizes"] = sizes
-            results["html_marginal"] = html_marginal(sizes)
+        html_sizes = [measure_html(work, n, args.seed, workers, args.limit_collection) for n in pages]
+        results["html"] = html_sizes[0]
+        if len(html_sizes) > 1:
+            results["html_sizes"] = html_sizes
+            results["html_marginal"] = html_marginal(html_sizes)
     if "text" in only:
         results["text"] = measure_text(
             work,
