@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """newsdedup's speed benchmark: generates the corpus, runs the measurements, prints a table, writes JSON.
 
-    python -m bench.run [--sizes 10000,100000] [--only html,text,growth,profile] [--html-pages 1000]
+    python -m bench.run [--sizes 10000,100000] [--only html,text,growth,profile] [--html-pages 1000[,5000]]
                         [--text-size 10000] [--peers-python /tmp/benchenv/bin/python] [--work DIR] [--json FILE]
 
 1. ``html``: the HTML path end to end (``newsdedup run``, DirectRunner) with 1 and 2 workers, against a bare
@@ -187,6 +187,29 @@ def measure_html(
     return {"pages": info["pages"], "rows": rows, "target": 0.85}
 
 
+def html_marginal(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Measurement 1 at two page counts, split into a fixed and a per-page part (a line through the two points)
+    for the bare loop and newsdedup, per worker count: ``marginal_ratio`` is bare / newsdedup per added page."""
+    small, large = sizes[0], sizes[-1]
+    added = large["pages"] - small["pages"]
+    rows = []
+    for a, b in zip(small["rows"], large["rows"], strict=True):
+        per_page = {who: (b[f"{who}_seconds"] - a[f"{who}_seconds"]) / added for who in ("bare", "newsdedup")}
+        rows.append(
+            {
+                "workers": a["workers"],
+                "bare_ms_per_page": round(1e3 * per_page["bare"], 2),
+                "newsdedup_ms_per_page": round(1e3 * per_page["newsdedup"], 2),
+                "marginal_ratio": round(per_page["bare"] / per_page["newsdedup"], 3),
+                "bare_fixed_seconds": round(a["bare_seconds"] - small["pages"] * per_page["bare"], 2),
+                "newsdedup_fixed_seconds": round(
+                    a["newsdedup_seconds"] - small["pages"] * per_page["newsdedup"], 2
+                ),
+            }
+        )
+    return rows
+
+
 def measure_text(
     work: Path,
     n: int,
@@ -303,17 +326,33 @@ def measure_profile(
 def render(results: dict[str, Any]) -> str:
     lines = [f"machine: {results['machine']}"]
     if "html" in results:
-        h = results["html"]
-        lines += [
-            "",
-            f"1. HTML path, {h['pages']} pages: bare trafilatura loop / newsdedup (target >= {h['target']})",
-        ]
-        lines.append("| workers | bare loop s | newsdedup s | ratio |")
-        lines.append("| --- | --- | --- | --- |")
-        for r in h["rows"]:
+        for h in results.get("html_sizes", [results["html"]]):
+            lines += [
+                "",
+                f"1. HTML path, {h['pages']} pages: bare trafilatura loop / newsdedup (target >= {h['target']})",
+            ]
+            lines.append("| workers | bare loop s | newsdedup s | ratio |")
+            lines.append("| --- | --- | --- | --- |")
+            for r in h["rows"]:
+                lines.append(
+                    f"| {r['workers']} | {r['bare_seconds']:.1f} | {r['newsdedup_seconds']:.1f} | "
+                    f"{r['ratio']:.2f} |"
+                )
+        if "html_marginal" in results:
+            sizes = results["html_sizes"]
+            lines += [
+                "",
+                f"1b. HTML path, fixed and per-page parts (from {sizes[0]['pages']} and {sizes[-1]['pages']} pages)",
+            ]
             lines.append(
-                f"| {r['workers']} | {r['bare_seconds']:.1f} | {r['newsdedup_seconds']:.1f} | {r['ratio']:.2f} |"
+                "| workers | bare ms/page | newsdedup ms/page | per-page ratio | bare fixed s | newsdedup fixed s |"
             )
+            lines.append("| --- | --- | --- | --- | --- | --- |")
+            for r in results["html_marginal"]:
+                lines.append(
+                    f"| {r['workers']} | {r['bare_ms_per_page']:.1f} | {r['newsdedup_ms_per_page']:.1f} | "
+                    f"{r['marginal_ratio']:.2f} | {r['bare_fixed_seconds']:.1f} | {r['newsdedup_fixed_seconds']:.1f} |"
+                )
     if "text" in results:
         t = results["text"]
         lines += ["", f"2. Text path, {t['documents']} documents, {t['workers']} processes each"]
@@ -371,7 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=",".join(MEASUREMENTS), help="measurements to run (comma-separated)")
     ap.add_argument("--sizes", default="10000,100000", help="growth: text corpus sizes (documents)")
     ap.add_argument("--text-size", type=int, default=10000, help="measurement 2's corpus size")
-    ap.add_argument("--html-pages", type=int, default=1000, help="measurement 1's pages")
+    ap.add_argument(
+        "--html-pages",
+        default="1000",
+        help="measurement 1's pages; two or more sizes (1000,5000) also give the fixed and per-page parts",
+    )
     ap.add_argument("--workers", default="1,2", help="measurement 1's worker counts")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
@@ -408,7 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if "html" in only:
         workers = [int(w) for w in args.workers.split(",")]
-        results["html"] = measure_html(work, args.html_pages, args.seed, workers, args.limit_collection)
+        pages = [int(n) for n in args.html_pages.split(",") if n]
+        html_sizes = [measure_html(work, n, args.seed, workers, args.limit_collection) for n in pages]
+        results["html"] = html_sizes[0]
+        if len(html_sizes) > 1:
+            results["html_sizes"] = html_sizes
+            results["html_marginal"] = html_marginal(html_sizes)
     if "text" in only:
         results["text"] = measure_text(
             work,

@@ -27,11 +27,12 @@ import yaml
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import eval_dedup, eval_extraction, html_report
+from pipeline import dofn_specs, eval_dedup, eval_extraction, html_report
 from pipeline import index as history_index
 from pipeline.config import Job, JobError, load_job, parse_run_date
 from pipeline.explain import cmd_explain
 from pipeline.graph import OUTPUTS, build
+from pipeline.options_views import CachedViewOptions
 from pipeline.progress import LOG_FORMATS, LiveFnApiRunner, ProgressPrinter, ProgressTracker
 from pipeline.report import (
     counters_from,
@@ -107,7 +108,8 @@ def pipeline_options(job: Job, beam_args: list[str], *, verbose: bool = False) -
             flags += [f"--{key}={v}" for v in value]
         else:
             flags.append(f"--{key}={value}")
-    return PipelineOptions(flags + beam_args)
+    # Beam reads views of the options ~1,500 times a run: each made once (pipeline/options_views.py)
+    return CachedViewOptions(flags + beam_args)
 
 
 def _size_flushed_data_plane() -> None:
@@ -127,8 +129,9 @@ def make_runner(job: Job, *, verbose: bool = False, tracker: ProgressTracker | N
     """The runner to use. ``DirectRunner`` means Beam's in-process FnApiRunner, chosen explicitly: in Beam 2.77 a
     plain DirectRunner first tries the Prism runner, which downloads a binary (no network here, and a scheduled
     batch job must not fetch code at run time). FnApiRunner honours direct_num_workers and direct_running_mode;
-    for multi_processing we start the same worker command ourselves, with its stderr going to a log file. With a
-    ``tracker`` it reports live progress (pipeline/progress.py)."""
+    for multi_processing we start the worker command ourselves (Beam's SDK harness with the DoFn look-up cache,
+    ``pipeline/sdk_worker.py``), with its stderr going to a log file. With a ``tracker`` it reports live progress
+    (pipeline/progress.py)."""
     if job.runner.name != "DirectRunner":
         return job.runner.name
     _size_flushed_data_plane()
@@ -137,9 +140,7 @@ def make_runner(job: Job, *, verbose: bool = False, tracker: ProgressTracker | N
         return LiveFnApiRunner(tracker)
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 
-    command = (
-        f"{shlex.quote(sys.executable)} -m apache_beam.runners.worker.sdk_worker_main 2>>{shlex.quote(log)}"
-    )
+    command = f"{shlex.quote(sys.executable)} -m pipeline.sdk_worker 2>>{shlex.quote(log)}"
     return LiveFnApiRunner(
         tracker, default_environment=SubprocessSDKEnvironment.from_command_string(command_string=command)
     )
@@ -186,6 +187,7 @@ def run_job(
         if files_total is None:
             files_total = list_inputs(job)[1]
         printer.start(job=job.name, runner=job.runner.name, files_total=files_total, live=live)
+    dofn_specs.install()  # Beam re-inspects every DoFn's methods ~8 times a run (pipeline/dofn_specs.py)
     p = beam.Pipeline(
         runner=make_runner(job, verbose=verbose, tracker=tracker),
         options=pipeline_options(job, beam_args or [], verbose=verbose),

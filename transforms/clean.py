@@ -193,7 +193,14 @@ def clean_record(
         except ChildDied as e:
             return Cleaned(_rejected(record, R.EXTRACT_ERROR, str(e)), isolated=True)
     else:
-        article = extract_article(record.body, url=record.url, options=settings.html, config=config)
+        # A record's own date wins over the page's (build_document), so a dated record skips the slow date search.
+        article = extract_article(
+            record.body,
+            url=record.url,
+            options=settings.html,
+            config=config,
+            extensive_date_search=not record.published,
+        )
     return Cleaned(
         build_document(record, article.found),
         tuple(rule for rule, _ in article.removed),

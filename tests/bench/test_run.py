@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench import corpus as C
-from bench.run import DEFAULT_PEERS_PYTHON, main, newsdedup_labels, pairwise_f1, render
+from bench.run import DEFAULT_PEERS_PYTHON, html_marginal, main, newsdedup_labels, pairwise_f1, render
 from pipeline.eval_dedup import load_run, score
 
 needs_reuters = pytest.mark.skipif(
@@ -33,6 +33,21 @@ def test_pairwise_f1_counts_pairs_of_clusters() -> None:
     assert scores["f1"] == pytest.approx(2 * 0.5 * 0.25 / 0.75, abs=1e-6)
     perfect = pairwise_f1(gold, {"a": "g1", "b": "g1", "c": "g1", "d": "g2", "e": "g2"})
     assert perfect["f1"] == 1.0
+
+
+def test_two_html_sizes_split_into_fixed_and_per_page_parts() -> None:
+    def size(pages: int, bare: float, ours: float) -> dict[str, Any]:
+        row = {"workers": 1, "bare_seconds": bare, "newsdedup_seconds": ours, "ratio": bare / ours}
+        return {"pages": pages, "rows": [row], "target": 0.85}
+
+    sizes = [size(1000, 16.0, 30.0), size(5000, 64.0, 94.0)]  # bare 4 s + 12 ms a page, ours 14 s + 16 ms
+    (row,) = html_marginal(sizes)
+    assert row["bare_ms_per_page"] == 12.0 and row["newsdedup_ms_per_page"] == 16.0
+    assert row["marginal_ratio"] == 0.75
+    assert row["bare_fixed_seconds"] == 4.0 and row["newsdedup_fixed_seconds"] == 14.0
+    table = render({"machine": "m", "html": sizes[0], "html_sizes": sizes, "html_marginal": [row]})
+    assert "1. HTML path, 1000 pages" in table and "1. HTML path, 5000 pages" in table
+    assert "| 1 | 12.0 | 16.0 | 0.75 | 4.0 | 14.0 |" in table
 
 
 def test_settings_reach_the_size_asked_for() -> None:

@@ -11,7 +11,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms import records as R
-from transforms.clean import CleanRecords, build_document, parse_text_record
+from transforms.clean import CleanRecords, build_document, clean_record, parse_text_record
 from transforms.extract import Extracted, extract_html, trafilatura_config
 from transforms.normalize import display_text, hashing_form
 from transforms.records import Document, RawRecord, Rejected
@@ -136,6 +136,40 @@ def test_extract_include_comments_on_keeps_them(config) -> None:
 def test_extract_page_without_article_is_none(config) -> None:
     assert extract_html("<html><head><title>Empty</title></head><body></body></html>", config=config) is None
     assert extract_html("<html><body><img src='/logo.png'></body></html>", config=config) is None
+
+
+# A page whose only date is a line of text ("Published: 3 March 2024"): only htmldate's extensive search (dateparser)
+# reads it.
+DATED_IN_TEXT = (
+    "<html><head><title>Harbour fees rise</title></head><body><article><h1>Harbour fees rise</h1>"
+    "<p>Published: 3 March 2024</p>"
+    + "".join(
+        f"<p>The port authority said on Tuesday that harbour fees would rise by {i} percent next year, citing the "
+        "cost of dredging the channel and repairing the old quay walls.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+)
+
+
+def test_extract_without_extensive_date_search_finds_the_same_article(config) -> None:
+    full = extract_html(DATED_IN_TEXT, config=config)
+    quick = extract_html(DATED_IN_TEXT, config=config, extensive_date_search=False)
+    assert full is not None and quick is not None
+    assert full.published == "2024-03-03" and quick.published is None
+    assert quick == full._replace(published=None)
+
+
+def test_clean_dated_record_gives_the_same_document_without_the_date_search(config) -> None:
+    # The record's own date wins, so the extensive date search is skipped for it; an undated record still gets
+    # the date of the page.
+    undated = clean_record(_record(body=DATED_IN_TEXT, url="https://port.example/fees"), config=config).result
+    assert isinstance(undated, Document) and undated.published == "2024-03-03"
+    dated = clean_record(
+        _record(body=DATED_IN_TEXT, url="https://port.example/fees", published="2024-03-04T10:00:00Z"),
+        config=config,
+    ).result
+    assert dated == undated._replace(published="2024-03-04T10:00:00Z")
 
 
 def test_extract_real_page_matches_ground_truth(zyte_dir: Path, config) -> None:
