@@ -18,12 +18,10 @@ from multiprocessing import Pool
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import set_date_params
 
-from transforms.extract import DEFAULT_OPTIONS, trafilatura_config
+from transforms.extract import DEFAULT_OPTIONS, date_params, trafilatura_config
 
 _CONFIG: Any = None
-_QUICK_DATE = set_date_params(extensive=False)
 
 
 def _init() -> None:
@@ -43,7 +41,7 @@ def extract(line: str) -> bool:
         deduplicate=False,
         with_metadata=True,
         config=_CONFIG,
-        date_extraction_params=_QUICK_DATE if page.get("published") else None,
+        date_extraction_params=date_params(not page.get("published")),
     )
     return bool(text)
 

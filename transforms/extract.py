@@ -26,7 +26,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from configparser import ConfigParser
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import lxml.html
 import trafilatura
@@ -61,6 +61,13 @@ def trafilatura_config() -> ConfigParser:
     return config
 
 
+def date_params(extensive: bool) -> dict[str, Any] | None:
+    """htmldate's settings for trafilatura (``date_extraction_params``): its own default (None: the extensive
+    search) or the quick search, for a caller that has the page's date already (``extract_html``; the bench's
+    bare loop does the same, so both call trafilatura alike)."""
+    return None if extensive else set_date_params(extensive=False)
+
+
 def extract_html(
     html: str,
     *,
@@ -88,7 +95,7 @@ def extract_html(
         deduplicate=False,
         with_metadata=True,
         config=config or trafilatura_config(),
-        date_extraction_params=None if extensive_date_search else set_date_params(extensive=False),
+        date_extraction_params=date_params(extensive_date_search),
     )
     if not isinstance(doc, TrafilaturaDocument) or not (doc.text or "").strip():
         return None

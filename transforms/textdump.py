@@ -1129,6 +1129,9 @@ def _table_row(line: _Line) -> bool:
     return not _ends_sentence(line.text, ".!?") and _parse_meta(line.text) is None
 
 
+_TABLE_NOTE = re.compile(r"notes?\s*:", _I)  # a table's closing note ("NOTE: Full name is ...")
+
+
 def _table_above(lines: Sequence[_Line], header: int) -> tuple[int, int] | None:
     """First and last row of the table of figures right above a box's header line, or None for fewer than two
     rows. Chrome between the table and the header ("Comments (0)", "READ MORE: ...") is stepped over, and so is
@@ -1153,9 +1156,6 @@ def _table_above(lines: Sequence[_Line], header: int) -> tuple[int, int] | None:
             continue
         break
     return (rows[-1], rows[0]) if len(rows) >= 2 and any(_table_row(lines[k]) for k in rows) else None
-
-
-_TABLE_NOTE = re.compile(r"notes?\s*:", _I)
 
 
 def _continues_table(lines: Sequence[_Line], end: int, i: int, following: int | None) -> bool:
