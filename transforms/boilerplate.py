@@ -2,8 +2,10 @@
 
 Two passes over the text records (HTML pages are left to the extractor):
 
-1. Every text dump gives the distinct lines it holds, each keyed by its source: ``((source, line), 1)``, summed
-   per key; each source's number of documents is summed the same way.
+1. Every text dump gives the distinct lines it holds, each counted under its source: per (source, line) the
+   number of documents holding it, summed per key; each source's number of documents is summed the same way. The
+   counts are summed in each worker's memory first and cross the shuffle in batches, one element per partition
+   of the (source, line) space and flush (see ``LINE_PARTITIONS``), not one element per line of a document.
 2. Per source (a CoGroupByKey of the two), a line is a template line when it is in at least ``min_docs`` documents
    of the source and in at least ``min_share`` of them. At most ``max_lines_per_source`` lines a source are kept
    (the most frequent first), in a bounded heap: what a worker holds for a source depends on that setting, never
@@ -19,14 +21,16 @@ never learned: wire credits are article text even when every story of a source c
 from __future__ import annotations
 
 import heapq
+import struct
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
+import xxhash
 from apache_beam.metrics import Metrics
 
 from transforms.normalize import registered_domain
-from transforms.records import RawRecord
+from transforms.records import RawRecord, at_end_of_global_window
 from transforms.textdump import is_wire_line, template_key
 
 STAGE = "boilerplate"
@@ -87,17 +91,126 @@ def select_template_lines(
     ]
 
 
-class _CountLinesFn(beam.DoFn):
-    """RawRecord -> ((source, line), 1) per distinct candidate line, tagged ``docs``: (source, 1) per document."""
+# Beam's cost follows the number of elements, and the (source, line) counts were a text run's biggest collection
+# (10,212 dumps of the bench: CountLines gave 173,835 ``((source, line), 1)`` and 10,212 ``(source, 1)``
+# elements, and 137,945 distinct (source, line) keys went through each step of the combine). So they cross the
+# shuffle in batches, as the band keys do (transforms/lsh.py): a worker counts its documents per (source, line)
+# in a dict, and sends one element per partition of the (source, line) space and flush; the step after the
+# shuffle sums one partition's counts over the batches of all bundles and workers. Measured on those dumps in one
+# in-memory process: CountLines gives 3,123 elements (3 flushes of 1,024 batches and 17 source counts),
+# GroupByPartition 1,024 keys, SumLines 589 lines; a run's CPU time fell by 1.4-7.1 s of 56.4-60.7 s (5
+# alternating pairs, median 3.6 s, ratio 0.94).
+# 1024 partitions: enough keys to spread the summing over any number of workers, few enough that a batch holds
+# many entries (a flush of LINE_BUFFER entries: ~64 a partition); after the shuffle a partition holds 1/1024 of
+# the batch's distinct (source, line) counts (at 10,212 dumps ~135, at ten million ~130k, a few tens of MB).
+LINE_PARTITIONS = 1024
+# A worker flushes its counts when they hold this many distinct (source, line) entries, so its memory stays
+# bounded whatever the size of its bundles. 2**16: ~5,000 of the bench's dumps (~13.5 new entries each); counting
+# and packing them peaked at 17.8 MB traced (dicts, packed batches; the lines' strings, ~8 MB, came with the
+# records). A flush sends at most 1024 elements, ~64 entries a batch. A line split over flushes, bundles or
+# workers is summed after the shuffle.
+LINE_BUFFER = 1 << 16
 
-    def __init__(self, max_line_chars: int):
-        self._max_line_chars = max_line_chars
+_SOURCE_HEAD = struct.Struct(">HI")  # source length (UTF-8 bytes), number of its lines in the block
+_LINE_HEAD = struct.Struct(">II")  # line length (UTF-8 bytes), documents
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def line_partition(source: str, line: str, partitions: int) -> int:
+    """The partition of the (source, line) space a line's count is batched in (the same on every worker)."""
+    return _partition(xxhash.xxh64_intdigest(_encode(source)), _encode(line), partitions)
+
+
+def _partition(source_hash: int, line: bytes, partitions: int) -> int:
+    return int(xxhash.xxh64_intdigest(line, seed=source_hash) % partitions)
+
+
+def unpack_line_counts(batch: bytes) -> Iterator[tuple[str, str, int]]:
+    """The (source, line, documents) entries of a batch (``LineCounts.flush``), in the order they were packed."""
+    for source, line, n in _unpack_encoded(batch):
+        yield source.decode("utf-8", "surrogatepass"), line.decode("utf-8", "surrogatepass"), n
+
+
+def _unpack_encoded(batch: bytes) -> Iterator[tuple[bytes, bytes, int]]:
+    """A batch's entries with source and line as UTF-8 bytes: blocks of one source's lines, each block a
+    ``_SOURCE_HEAD``, the source, then per line a ``_LINE_HEAD`` and the line."""
+    pos, end = 0, len(batch)
+    while pos < end:
+        source_len, lines = _SOURCE_HEAD.unpack_from(batch, pos)
+        pos += _SOURCE_HEAD.size
+        source = batch[pos : pos + source_len]
+        pos += source_len
+        for _ in range(lines):
+            line_len, n = _LINE_HEAD.unpack_from(batch, pos)
+            pos += _LINE_HEAD.size
+            yield source, batch[pos : pos + line_len], n
+            pos += line_len
+
+
+class LineCounts:
+    """A worker's documents per (source, line) and per source, counted until flushed as ``(partition, batch)``
+    items (see ``LINE_PARTITIONS``) and ``(source, documents)`` items."""
+
+    def __init__(self, partitions: int, limit: int):
+        self._partitions, self._limit = partitions, limit
+        self._lines: dict[str, dict[str, int]] = {}
+        self._docs: dict[str, int] = {}
+        self._size = 0
+
+    def add(self, source: str, lines: Iterable[str]) -> bool:
+        """Count one document of ``source`` holding ``lines`` (distinct); True when the counts have reached
+        their limit and should be flushed."""
+        self._docs[source] = self._docs.get(source, 0) + 1
+        counts = self._lines.setdefault(source, {})
+        before = len(counts)
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+        self._size += len(counts) - before
+        return self._size >= self._limit
+
+    def flush(self) -> tuple[list[tuple[int, bytes]], list[tuple[str, int]]]:
+        """The counts so far, then empty: one ``(partition, batch)`` a partition that has lines, in partition
+        order, and ``(source, documents)`` a source, in order of first sight."""
+        parts: dict[int, bytearray] = {}
+        for source, counts in self._lines.items():
+            encoded = _encode(source)
+            if len(encoded) > 0xFFFF:
+                raise ValueError(f"source of {len(encoded)} bytes too long to batch")
+            seed = xxhash.xxh64_intdigest(encoded)
+            blocks: dict[int, list[bytes]] = {}
+            for line, n in counts.items():
+                line_bytes = _encode(line)
+                blocks.setdefault(_partition(seed, line_bytes, self._partitions), []).append(
+                    _LINE_HEAD.pack(len(line_bytes), n) + line_bytes
+                )
+            for part, entries in blocks.items():
+                batch = parts.setdefault(part, bytearray())
+                batch += _SOURCE_HEAD.pack(len(encoded), len(entries))
+                batch += encoded
+                batch += b"".join(entries)
+        docs = list(self._docs.items())
+        self._lines, self._docs, self._size = {}, {}, 0
+        return [(part, bytes(batch)) for part, batch in sorted(parts.items())], docs
+
+
+class _CountLinesFn(beam.DoFn):
+    """RawRecord -> ``(partition, batch)``: documents per (source, line) of its distinct candidate lines, batched
+    per partition of the (source, line) space; tagged ``docs``: (source, documents) per flush."""
+
+    def __init__(self, max_line_chars: int, partitions: int = LINE_PARTITIONS, buffer: int = LINE_BUFFER):
+        self._max_line_chars, self._partitions, self._buffer = max_line_chars, partitions, buffer
 
     def setup(self) -> None:
         self._seen = Metrics.counter(STAGE, "seen")
         self._kept = Metrics.counter(STAGE, "kept")
         self._no_source = Metrics.counter(STAGE, "dropped:no_source")
         self._lines = Metrics.distribution(STAGE, "candidate_lines")
+
+    def start_bundle(self) -> None:
+        self._counts = LineCounts(self._partitions, self._buffer)
 
     def process(self, record: RawRecord) -> Iterator[Any]:
         self._seen.inc()
@@ -108,9 +221,41 @@ class _CountLinesFn(beam.DoFn):
         self._kept.inc()
         lines = document_lines(record.body, max_line_chars=self._max_line_chars)
         self._lines.update(len(lines))
-        yield beam.pvalue.TaggedOutput("docs", (source, 1))
-        for line in lines:
-            yield (source, line), 1
+        if self._counts.add(source, lines):
+            batches, docs = self._counts.flush()
+            yield from batches
+            for item in docs:
+                yield beam.pvalue.TaggedOutput("docs", item)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        batches, docs = self._counts.flush()
+        for batch in batches:
+            yield at_end_of_global_window(batch)
+        for item in docs:
+            yield beam.pvalue.TaggedOutput("docs", at_end_of_global_window(item))
+
+
+class _SumLinesFn(beam.DoFn):
+    """The batches of one partition -> ``(source, (line, documents))`` for each of its lines in at least
+    ``min_docs`` documents, summed over the batches of all bundles and workers (a (source, line) lands in the
+    same partition from each); the partition's distinct lines are held in memory."""
+
+    def __init__(self, min_docs: int):
+        self._min_docs = min_docs
+
+    def process(self, element: tuple[int, Iterable[bytes]]) -> Iterator[tuple[str, tuple[str, int]]]:
+        _, batches = element
+        totals: dict[bytes, dict[bytes, int]] = {}
+        for batch in batches:
+            for source, line, n in _unpack_encoded(batch):
+                counts = totals.setdefault(source, {})
+                counts[line] = counts.get(line, 0) + n
+        min_docs = self._min_docs
+        for source, counts in totals.items():
+            name = source.decode("utf-8", "surrogatepass")
+            for line, n in counts.items():
+                if n >= min_docs:
+                    yield name, (line.decode("utf-8", "surrogatepass"), n)
 
 
 class _SelectFn(beam.DoFn):
@@ -144,16 +289,15 @@ def _by_documents(item: tuple[str, int]) -> tuple[int, str]:
     return n, line
 
 
-def _line_counts(item: tuple[tuple[str, str], int]) -> tuple[str, tuple[str, int]]:
-    (source, line), n = item
-    return source, (line, n)
-
-
 class LearnBoilerplate(beam.PTransform):
     """``PCollection[RawRecord] -> PCollection[TemplateLine]``: the lines that recur across a source's text dumps.
 
     Arguments are the job file's ``clean`` keys ``template_min_docs``, ``template_min_share``,
     ``template_max_lines`` (here without the prefix) and ``template_max_line_chars``.
+
+    The (source, line) counts cross the shuffle batched per partition of the (source, line) space
+    (``partitions``, see ``LINE_PARTITIONS``), flushed by each worker at ``buffer`` distinct entries (see
+    ``LINE_BUFFER``); the lines are those of counting per (source, line), whatever the bundles or partitions.
     """
 
     def __init__(
@@ -163,6 +307,8 @@ class LearnBoilerplate(beam.PTransform):
         min_share: float = 0.2,
         max_lines_per_source: int = 100,
         max_line_chars: int = 500,
+        partitions: int = LINE_PARTITIONS,
+        buffer: int = LINE_BUFFER,
     ):
         super().__init__()
         if min_docs < 2:
@@ -173,12 +319,14 @@ class LearnBoilerplate(beam.PTransform):
             raise ValueError("max_lines_per_source must be 1 or more")
         if max_line_chars < 1:
             raise ValueError("max_line_chars must be 1 or more")
-        self._count = _CountLinesFn(max_line_chars)
+        if partitions < 1 or buffer < 1:
+            raise ValueError("partitions and buffer must be 1 or more")
+        self._count = _CountLinesFn(max_line_chars, partitions, buffer)
+        self._sum = _SumLinesFn(min_docs)
         self._select = _SelectFn(min_docs=min_docs, min_share=min_share, max_lines=max_lines_per_source)
-        self._min_docs, self._max_lines = min_docs, max_lines_per_source
+        self._max_lines = max_lines_per_source
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        min_docs = self._min_docs
         counted = (
             records
             | "TextOnly" >> beam.Filter(lambda r: r.kind != "html")
@@ -187,9 +335,8 @@ class LearnBoilerplate(beam.PTransform):
         docs = counted.docs | "DocsPerSource" >> beam.CombinePerKey(sum)
         lines = (
             counted.lines
-            | "DocsPerLine" >> beam.CombinePerKey(sum)
-            | "MinDocs" >> beam.Filter(lambda kv: kv[1] >= min_docs)
-            | "BySource" >> beam.Map(_line_counts)
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "SumLines" >> beam.ParDo(self._sum)  # (source, (line, documents)), at least min_docs
             # A source's most frequent lines, by (documents, line), in a combiner: what reaches the join is at
             # most max_lines a source, whatever the variety of its lines. Selecting by share afterwards gives
             # the same lines as before it (the share bound is a bound on the same count).

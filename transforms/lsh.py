@@ -16,11 +16,10 @@ import apache_beam as beam
 import numpy as np
 import xxhash
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.minhash import Sketch, roundup_items
-from transforms.records import CONTAINED, NEAR, PASSAGE, is_history, pack, unpack
+from transforms.records import CONTAINED, NEAR, PASSAGE, at_end_of_global_window, is_history, pack, unpack
 
 STAGE = "lsh"
 VERIFY = "verify"
@@ -415,12 +414,6 @@ class BandBatches:
         return items
 
 
-def _at_end_of_global_window(item: Any) -> WindowedValue:
-    """An output of ``finish_bundle``, which has no input element to inherit from: the batch pipeline's elements
-    are in the global window."""
-    return WindowedValue(item, GlobalWindow().max_timestamp(), (GlobalWindow(),))
-
-
 class _BatchBandsFn(beam.DoFn):
     """``(band key, id)`` elements (a history's band keys) -> ``(partition, batch)``, the batched form."""
 
@@ -443,7 +436,7 @@ class _BatchBandsFn(beam.DoFn):
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for item in self._batches.flush():
-            yield _at_end_of_global_window(item)
+            yield at_end_of_global_window(item)
 
 
 class _BandFn(_BatchBandsFn):
@@ -544,7 +537,7 @@ class _PairPartitionsFn(beam.DoFn):
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for item in self._flush():
-            yield _at_end_of_global_window(item)
+            yield at_end_of_global_window(item)
 
 
 class _DistinctPairsFn(beam.DoFn):

@@ -1,4 +1,5 @@
-"""Element types that flow through the graph, the reason codes of dead letters, and stable ids.
+"""Element types that flow through the graph, the reason codes of dead letters, stable ids, and the window of what
+a DoFn's ``finish_bundle`` emits.
 
 Elements are NamedTuples: picklable, comparable, cheap. Update them with ``_replace``; never mutate one.
 """
@@ -10,6 +11,8 @@ import pickle
 from typing import Any, NamedTuple, TypeVar
 
 import xxhash
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reason codes of rejected records. One name per cause, used as the `reason` field and in `dropped:<reason>`.
@@ -201,6 +204,12 @@ def pack(record: tuple[Any, ...]) -> bytes:
 def unpack(cls: type[_T], data: bytes) -> _T:
     """The record of type ``cls`` that ``pack`` made ``data`` from."""
     return cls._make(pickle.loads(data))  # type: ignore[attr-defined]
+
+
+def at_end_of_global_window(item: Any) -> WindowedValue:
+    """An output of ``finish_bundle``, which has no input element to inherit a window from: the batch pipeline's
+    elements are in the global window. Wrap it in ``beam.pvalue.TaggedOutput`` for a tagged output."""
+    return WindowedValue(item, GlobalWindow().max_timestamp(), (GlobalWindow(),))
 
 
 def to_json(record: NamedTuple, *, first_seen: bool = False) -> str:

@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 SHUFFLES = {
     "Read/Spread": "Reshuffle: random keys; each record once",
     "LearnTemplates/DocsPerSource": "combine per source: one running sum a key",
-    "LearnTemplates/DocsPerLine": "combine per (source, line): one running sum a key",
+    "LearnTemplates/GroupByPartition": "per partition of the (source, line) space (1024): its document counts, "
+    "packed one batch a flush (each worker's counts summed per flush), summed in memory: 1/1024 of the distinct "
+    "(source, line)",
     "LearnTemplates/TopLinesPerSource": "combine per source: a heap of template_max_lines (documents, line)",
     "LearnTemplates/JoinSource": "CoGBK per source: its document count and at most template_max_lines lines",
     "Clean/GroupTemplates": "per source: at most template_max_lines lines",
