@@ -36,7 +36,7 @@ from transforms.minhash import (
     section_ledes,
     sketch_of,
 )
-from transforms.normalize import display_text, figures, hashing_form
+from transforms.normalize import display_text, figures, figures_and_lede_words, hashing_form
 from transforms.read import detect_format, parse_file_record
 from transforms.records import Document, Rejected, content_hash
 from transforms.shingles import choose_unit, containment, jaccard, shingle_hashes, token_count
@@ -150,15 +150,17 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         }
     if carried is not None:
         story, carrier = (a, b) if carried.side == 0 else (b, a)
+        _, lede_figs, lede_words = figures_and_lede_words(story.text)
         out["passage"] = {
             "story": "ab"[carried.side],
             "share": round(carried.share, 4),
             "lede_share": round(carried.lede_share, 4),
             "figures_carried": lede_figures_carried(
-                figures(story.text, lede_only=True),
+                lede_figs,
                 figures(carrier.text),
                 min_agreement=dedup.figure_agreement,
                 lede_share=carried.lede_share,
+                lede_words=lede_words,
             ),
         }
     if all(in_lsh):

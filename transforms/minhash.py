@@ -17,7 +17,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 from datasketch import MinHash
 
-from transforms.normalize import ANY_DATELINE, LEDE_WORDS, figures_and_lede, hashing_form
+from transforms.normalize import ANY_DATELINE, LEDE_WORDS, figures_and_lede_words, hashing_form
 from transforms.records import Document
 from transforms.shingles import (
     UNITS,
@@ -59,6 +59,9 @@ class Sketch(NamedTuple):
     lede_shingles: bytes = (
         b""  # sorted unique shingle hashes of the lede: is a story's opening inside a digest?
     )
+    # for each of ``lede_figures``, the index of the first lede word that states it (a passage carries the figures
+    # of the lede's words it carries)
+    lede_figure_words: tuple[int, ...] = ()
 
 
 def _identity(value: int) -> int:
@@ -312,7 +315,7 @@ class _MinHashFn(beam.DoFn):
             if sections:
                 self._sections.update(len(sections))
             section_values = b"".join(sections)
-        whole, opening = figures_and_lede(doc.text)
+        whole, opening, opening_words = figures_and_lede_words(doc.text)
         yield sketch._replace(
             lede_values=lede_values,
             section_values=section_values,
@@ -321,6 +324,7 @@ class _MinHashFn(beam.DoFn):
             shingles=shingles.astype("<u8").tobytes(),
             figures=whole,
             lede_figures=opening,
+            lede_figure_words=opening_words,
         )
 
 

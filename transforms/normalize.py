@@ -212,6 +212,20 @@ def figures_and_lede(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return _figures_in(text), _figures_in(" ".join(text.split()[:LEDE_WORDS]))
 
 
+def figures_and_lede_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """``figures_and_lede(text)`` and, for each lede figure, the index of the first of the lede's words that
+    states it: a round-up item that carries the first words of a story's lede carries the figures up to there
+    (``lsh.lede_figures_carried``), whatever the rest of the lede states."""
+    text = _figure_text(text)
+    first: dict[str, int] = {}
+    # a figure never spans a space: word by word finds the lede's figures
+    for index, word in enumerate(text.split()[:LEDE_WORDS]):
+        for figure in _figures_in(word):
+            first.setdefault(figure, index)
+    lede = tuple(sorted(first))
+    return _figures_in(text), lede, tuple(first[figure] for figure in lede)
+
+
 def _figure_text(text: str) -> str:
     return _DATELINE_DATE.sub(r"\g<place>", unicodedata.normalize("NFKC", text))
 

@@ -16,7 +16,7 @@ from transforms.minhash import (
     settings_fingerprint,
     signature,
 )
-from transforms.normalize import figures
+from transforms.normalize import figures, figures_and_lede_words
 from transforms.shingles import jaccard, shingle_hashes
 
 BASE = dict(unit="auto", size=3, char_size=5, num_perm=128, seed=1)
@@ -157,6 +157,7 @@ def test_minhash_fn_direct(make_doc, stories) -> None:
         shingles=shingle_hashes(doc.hash_text).astype("<u8").tobytes(),
         figures=figures(doc.text),
         lede_figures=figures(doc.text, lede_only=True),
+        lede_figure_words=figures_and_lede_words(doc.text)[2],
     )
     (short,) = list(fn.process(make_doc("s", stories.short)))
     assert short.values == b"" and short.fingerprint == fp
