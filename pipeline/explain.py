@@ -107,6 +107,8 @@ def explain_pair(a: Document, b: Document, dedup: DedupConfig) -> dict[str, Any]
         "units": (choose_unit(a.hash_text), choose_unit(b.hash_text)),
         "tokens": tokens,
         "shingles": (int(sh_a.size), int(sh_b.size)),
+        # of the canonicals a document is verified against, it joins the one it shares the most shingles with
+        "shared_shingles": int(np.intersect1d(sh_a, sh_b).size),
         "exact": exact,
         "in_lsh": in_lsh,
         "jaccard": round(jac, 4),
@@ -265,7 +267,7 @@ def render(result: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
     r = result
     lines += [
         f"tokens        {r['tokens'][0]} / {r['tokens'][1]}   shingles {r['shingles'][0]} / {r['shingles'][1]}"
-        f"   ({r['units'][0]} / {r['units'][1]} n-grams)",
+        f", {r['shared_shingles']} shared   ({r['units'][0]} / {r['units'][1]} n-grams)",
         f"jaccard       {r['jaccard']:.3f}"
         + (f"   (signature estimate {r['estimated_jaccard']:.3f})" if "estimated_jaccard" in r else ""),
         f"containment   a in b {r['containment_a_in_b']:.3f}   b in a {r['containment_b_in_a']:.3f}",
@@ -293,8 +295,8 @@ def render(result: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
         and r["verdict"] != "not flagged"
     ):
         lines.append(
-            "              different clusters: each copy joins the best-ranked canonical it is itself "
-            "verified against, never a copy of a copy"
+            "              different clusters: each copy joins, of the canonicals it is itself verified "
+            "against, the one it shares the most shingles with; never a copy of a copy"
         )
     return "\n".join(lines)
 

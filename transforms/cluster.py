@@ -10,9 +10,10 @@ Clustering runs in rounds over the verified-edge graph, each a pair of shuffles 
 more than one node's neighbours):
 
 1. A node that outranks all its still-active neighbours is a **root** (a canonical). Roots offer themselves
-   to their active neighbours; a node with offers joins the best-ranked root that offered. A container always
-   outranks its excerpt, so an excerpt or truncated copy (``contained``) never becomes its story's canonical,
-   and a story always outranks a round-up carrying its opening (``passage``).
+   to their active neighbours; a node with offers joins the root it shares the most text with (shingles in
+   common, ``Edge.shared``), the best-ranked of those on a tie. A container always outranks its excerpt, so an
+   excerpt or truncated copy (``contained``) never becomes its story's canonical, and a story always outranks a
+   round-up carrying its opening (``passage``).
 2. Decided nodes (roots and joiners) tell their neighbours, who drop them from their active lists.
 
 On near edges alone every round decides at least the best-ranked active node of each connected component, so
@@ -160,6 +161,7 @@ class Neighbor(NamedTuple):
     similarity: float
     relation: str = NEAR
     contains: int = 0  # +1: the neighbour contains this node (it is an excerpt of it); -1: the reverse
+    shared: int = 0  # shingles the two have in common
 
 
 class Node(NamedTuple):
@@ -188,8 +190,14 @@ def is_root(node: Node, *, rank_only: bool = False) -> bool:
 
 
 def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
-    """The best-ranked root among those that offered."""
-    return min(offers, key=lambda n: n.rank, default=None)
+    """The root, among those that offered, that shares the most shingles with the node; the best-ranked of those
+    on a tie.
+
+    Two roots offering to one node are two clusters (two stories, or two parts of one story that did not verify
+    against each other): the node is verified against both, and belongs with the one whose text it carries most
+    of. Taking the best-ranked root instead put copies and round-ups with an older story of the same template or
+    topic that they also verify against (README, "Near duplicates, measured")."""
+    return min(offers, key=lambda n: (-n.shared, n.rank), default=None)
 
 
 # Small records cross the cluster shuffles as plain tuples (``tuple(neighbor)``, ``Neighbor._make``): Beam's
@@ -198,8 +206,9 @@ def best_offer(offers: Iterable[Neighbor]) -> Neighbor | None:
 
 def _edge_ends(edge: Edge) -> Iterator[tuple[str, tuple[Rank, tuple[Any, ...]]]]:
     a_holds_b = 0 if edge.container is None else (1 if edge.container == edge.b else -1)
-    yield edge.a, (edge.rank_a, (edge.b, edge.rank_b, edge.similarity, edge.relation, a_holds_b))
-    yield edge.b, (edge.rank_b, (edge.a, edge.rank_a, edge.similarity, edge.relation, -a_holds_b))
+    a, b, sim, relation, shared = edge.a, edge.b, edge.similarity, edge.relation, edge.shared
+    yield a, (edge.rank_a, (b, edge.rank_b, sim, relation, a_holds_b, shared))
+    yield b, (edge.rank_b, (a, edge.rank_a, sim, relation, -a_holds_b, shared))
 
 
 def _to_node(element: tuple[str, Iterable[tuple[Rank, tuple[Any, ...]]]]) -> tuple[str, Node]:
@@ -219,14 +228,14 @@ def _offer(element: tuple[str, Node], rank_only: bool = False) -> Iterator[Any]:
     if is_root(node, rank_only=rank_only):
         yield beam.pvalue.TaggedOutput("decided", (node_id, Assignment(node_id, None)))
         for n in node.neighbors:
-            offer = (node_id, node.rank, n.similarity, n.relation, -n.contains)  # a Neighbor, plain
+            offer = (node_id, node.rank, n.similarity, n.relation, -n.contains, n.shared)  # a Neighbor, plain
             yield beam.pvalue.TaggedOutput("offers", (n.id, offer))
     else:
         yield node_id, node
 
 
 def _accept(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
-    """Step 1b: a non-root with offers joins the best root; the others stay active."""
+    """Step 1b: a non-root with offers joins the best offer (``best_offer``); the others stay active."""
     node_id, grouped = element
     for node in grouped["state"]:
         offer = best_offer(Neighbor._make(plain) for plain in grouped["offers"])

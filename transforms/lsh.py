@@ -107,7 +107,8 @@ class Edge(NamedTuple):
     shingles lie mostly inside the other's: an excerpt or a truncated copy) or ``passage`` (a round-up carrying
     the other's opening); ``container`` names the end that must be the canonical: the containing end of a
     ``contained`` pair (``similarity`` is then the containment), the story of a ``passage`` pair (``similarity``
-    the share of the story's shingles the round-up carries).
+    the share of the story's shingles the round-up carries). ``shared`` counts the shingles the two texts have in
+    common: a document verified against several canonicals joins the one it shares the most text with.
     """
 
     a: str
@@ -117,6 +118,7 @@ class Edge(NamedTuple):
     rank_b: tuple[object, ...]
     relation: str = NEAR
     container: str | None = None
+    shared: int = 0
 
 
 # How much of a story's lede a round-up item must carry (its dateline and a word or two may be the outlet's own).
@@ -695,6 +697,11 @@ def _send_probes(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
             yield beam.pvalue.TaggedOutput("right", (node, probe))
 
 
+def _shared(a: np.ndarray, b: np.ndarray) -> int:
+    """Shingles two sorted unique shingle sets have in common (``Edge.shared``)."""
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
 class _VerifyFn(beam.DoFn):
     def __init__(
         self,
@@ -779,7 +786,9 @@ class _VerifyFn(beam.DoFn):
                     ):
                         self._kept.inc()
                         self._passages.inc()
-                        yield Edge(left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id)
+                        yield Edge(
+                            left.id, right.id, share, left.rank, right.rank, PASSAGE, story.id, _shared(a, b)
+                        )
                         continue
                     if found is None:
                         self._differ.inc()
@@ -808,11 +817,13 @@ class _VerifyFn(beam.DoFn):
                 self._sims.update(round(sim * 100))
                 if relation == NEAR:
                     self._near.inc()
-                    yield Edge(left.id, right.id, sim, left.rank, right.rank)
+                    yield Edge(left.id, right.id, sim, left.rank, right.rank, shared=_shared(a, b))
                 else:
                     self._contained.inc()
                     container = left.id if side == 0 else right.id
-                    yield Edge(left.id, right.id, sim, left.rank, right.rank, CONTAINED, container)
+                    yield Edge(
+                        left.id, right.id, sim, left.rank, right.rank, CONTAINED, container, _shared(a, b)
+                    )
 
 
 class VerifyPairs(beam.PTransform):

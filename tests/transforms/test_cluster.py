@@ -21,7 +21,7 @@ from transforms.cluster import (
 )
 from transforms.lsh import Edge
 from transforms.minhash import Sketch
-from transforms.records import CONTAINED, EXACT, NEAR, Cluster, Verdict
+from transforms.records import CONTAINED, EXACT, NEAR, PASSAGE, Cluster, Verdict
 
 EARLIEST = ("earliest",)
 ALL = ("earliest", "source_priority", "longest")
@@ -131,8 +131,11 @@ def test_is_root() -> None:
 
 
 def test_best_offer() -> None:
-    offers = [Neighbor("c", (0, "2024-03-06", "c"), 0.95), Neighbor("a", (0, "2024-03-05", "a"), 0.6)]
-    assert best_offer(offers) == offers[1]  # best rank, not best similarity
+    later = Neighbor("c", (0, "2024-03-06", "c"), 0.6, shared=120)
+    earlier = Neighbor("a", (0, "2024-03-05", "a"), 0.9, shared=80)
+    assert best_offer([earlier, later]) == later  # the most text in common, not the best rank nor similarity
+    tied = earlier._replace(shared=120)
+    assert best_offer([later, tied]) == tied  # the best rank on a tie
     assert best_offer([]) is None
 
 
@@ -336,9 +339,51 @@ def test_two_rounds_needed(beam_pipeline) -> None:
         )
 
 
-def test_joins_the_best_ranked_root_not_the_most_similar(beam_pipeline) -> None:
+def test_joins_the_root_it_shares_the_most_text_with(beam_pipeline) -> None:
+    """Two roots offer (two stories of one template, not verified against each other): the copy joins the one
+    it has the most shingles in common with, not the earlier one."""
     days = {"early": "2024-03-01", "later": "2024-03-02", "copy": "2024-03-03"}
-    edges = [_edge("copy", "early", 0.6, days), _edge("copy", "later", 0.95, days)]
+    edges = [
+        _edge("copy", "early", 0.55, days)._replace(shared=110),
+        _edge("copy", "later", 0.9, days)._replace(shared=190),
+    ]
+    with beam_pipeline() as p:
+        out = p | beam.Create(edges) | AssignClusters(rounds=2)
+        assert_that(
+            out,
+            equal_to(
+                [
+                    ("early", Assignment("early", None)),
+                    ("later", Assignment("later", None)),
+                    ("copy", Assignment("later", 0.9, "near")),
+                ]
+            ),
+        )
+
+
+def test_a_round_up_joins_the_story_it_carries_most_of(beam_pipeline) -> None:
+    """A round-up verified as the passage of two stories joins the one whose text it carries more of, though
+    the other was published first and more of its shorter text is in the round-up."""
+    days = {"early": "2024-03-01", "story": "2024-03-02", "roundup": "2024-03-03"}
+    carried = _edge("roundup", "story", 0.45, days)._replace(relation=PASSAGE, container="story", shared=64)
+    alike = _edge("early", "roundup", 0.6, days)._replace(relation=PASSAGE, container="early", shared=41)
+    with beam_pipeline() as p:
+        out = p | beam.Create([alike, carried]) | AssignClusters(rounds=2)
+        assert_that(
+            out,
+            equal_to(
+                [
+                    ("early", Assignment("early", None)),
+                    ("story", Assignment("story", None)),
+                    ("roundup", Assignment("story", 0.45, "passage")),
+                ]
+            ),
+        )
+
+
+def test_joins_the_best_ranked_root_when_they_share_as_much(beam_pipeline) -> None:
+    days = {"early": "2024-03-01", "later": "2024-03-02", "copy": "2024-03-03"}
+    edges = [_edge("copy", "early", 0.6, days), _edge("copy", "later", 0.95, days)]  # shared: 0 both
     with beam_pipeline() as p:
         out = p | beam.Create(edges) | AssignClusters(rounds=2)
         assert_that(

@@ -268,6 +268,8 @@ def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
     assert 0.55 < estimated_jaccard(sketches[0].values, sketches[1].values) < 0.8
     sim = jaccard(_shingles(sketches[0]), _shingles(sketches[1]))  # verification is exact, on the shingles
     assert 0.55 < sim < 0.8
+    shared = np.intersect1d(_shingles(sketches[0]), _shingles(sketches[1])).size  # which root a node joins
+    assert shared > 0
     with beam_pipeline() as p:
         pcoll = p | beam.Create([*sketches, unsigned, foreign])
         pairs = pcoll | FindCandidatePairs(bands=32, rows=4)
@@ -275,7 +277,9 @@ def test_find_and_verify(beam_pipeline, make_doc, stories) -> None:
         strict = (pairs, pcoll) | "VerifyStrict" >> VerifyPairs(threshold=0.9)
         assert_that(pairs, equal_to([("a-port", "b-edited")]), label="Pairs")
         assert_that(
-            edges, equal_to([Edge("a-port", "b-edited", sim, ("a-port",), ("b-edited",))]), label="Edges"
+            edges,
+            equal_to([Edge("a-port", "b-edited", sim, ("a-port",), ("b-edited",), shared=shared)]),
+            label="Edges",
         )
         assert_that(strict, equal_to([]), label="BelowThreshold")  # verified pairs must reach the threshold
 
