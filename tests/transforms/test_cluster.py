@@ -265,6 +265,12 @@ def _edge(a: str, b: str, sim: float, days: dict[str, str]) -> Edge:
     return Edge(a, b, sim, _rank(a, days[a]), _rank(b, days[b]))
 
 
+def _assert_assigned(beam_pipeline, edges: list[Edge], expected: list[tuple[str, Assignment]]) -> None:
+    """The assignments two rounds of ``AssignClusters`` make of ``edges`` are ``expected``."""
+    with beam_pipeline() as p:
+        assert_that(p | beam.Create(edges) | AssignClusters(rounds=2), equal_to(expected))
+
+
 def test_assign_clusters_rejects_zero_rounds() -> None:
     with pytest.raises(ValueError):
         AssignClusters(rounds=0)
@@ -286,57 +292,48 @@ def test_star_one_root_all_join(beam_pipeline) -> None:
         _edge("a", "b", 0.95, days),  # copies are also similar to each other
         _edge("c", "d", 0.9, days),
     ]
-    with beam_pipeline() as p:
-        out = p | beam.Create(edges) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("zz-original", Assignment("zz-original", None)),
-                    ("a", Assignment("zz-original", 0.91, "near")),
-                    ("b", Assignment("zz-original", 0.88, "near")),
-                    ("c", Assignment("zz-original", 0.83, "near")),
-                    ("d", Assignment("zz-original", 0.79, "near")),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        edges,
+        [
+            ("zz-original", Assignment("zz-original", None)),
+            ("a", Assignment("zz-original", 0.91, "near")),
+            ("b", Assignment("zz-original", 0.88, "near")),
+            ("c", Assignment("zz-original", 0.83, "near")),
+            ("d", Assignment("zz-original", 0.79, "near")),
+        ],
+    )
 
 
 def test_chain_does_not_join_through_an_intermediate(beam_pipeline) -> None:
     """a~b and b~c but not a~c: b joins a, c must not end up in a's cluster."""
     days = {"c": "2024-03-03", "b": "2024-03-02", "a": "2024-03-01"}
     edges = [_edge("a", "b", 0.7, days), _edge("b", "c", 0.7, days)]
-    with beam_pipeline() as p:
-        out = p | beam.Create(edges) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("a", Assignment("a", None)),
-                    ("b", Assignment("a", 0.7, "near")),
-                    ("c", Assignment("c", None)),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        edges,
+        [
+            ("a", Assignment("a", None)),
+            ("b", Assignment("a", 0.7, "near")),
+            ("c", Assignment("c", None)),
+        ],
+    )
 
 
 def test_two_rounds_needed(beam_pipeline) -> None:
     """a~b, b~c, c~d: round 1 settles {a, b}; only in round 2 does c become a root and d join it."""
     days = {"a": "2024-03-01", "b": "2024-03-02", "c": "2024-03-03", "d": "2024-03-04"}
     edges = [_edge("a", "b", 0.8, days), _edge("b", "c", 0.75, days), _edge("c", "d", 0.85, days)]
-    with beam_pipeline() as p:
-        out = p | beam.Create(edges) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("a", Assignment("a", None)),
-                    ("b", Assignment("a", 0.8, "near")),
-                    ("c", Assignment("c", None)),
-                    ("d", Assignment("c", 0.85, "near")),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        edges,
+        [
+            ("a", Assignment("a", None)),
+            ("b", Assignment("a", 0.8, "near")),
+            ("c", Assignment("c", None)),
+            ("d", Assignment("c", 0.85, "near")),
+        ],
+    )
 
 
 def test_joins_the_root_it_shares_the_most_text_with(beam_pipeline) -> None:
@@ -347,18 +344,15 @@ def test_joins_the_root_it_shares_the_most_text_with(beam_pipeline) -> None:
         _edge("copy", "early", 0.55, days)._replace(shared=110),
         _edge("copy", "later", 0.9, days)._replace(shared=190),
     ]
-    with beam_pipeline() as p:
-        out = p | beam.Create(edges) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("early", Assignment("early", None)),
-                    ("later", Assignment("later", None)),
-                    ("copy", Assignment("later", 0.9, "near")),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        edges,
+        [
+            ("early", Assignment("early", None)),
+            ("later", Assignment("later", None)),
+            ("copy", Assignment("later", 0.9, "near")),
+        ],
+    )
 
 
 def test_a_round_up_joins_the_story_it_carries_most_of(beam_pipeline) -> None:
@@ -367,35 +361,29 @@ def test_a_round_up_joins_the_story_it_carries_most_of(beam_pipeline) -> None:
     days = {"early": "2024-03-01", "story": "2024-03-02", "roundup": "2024-03-03"}
     carried = _edge("roundup", "story", 0.45, days)._replace(relation=PASSAGE, container="story", shared=64)
     alike = _edge("early", "roundup", 0.6, days)._replace(relation=PASSAGE, container="early", shared=41)
-    with beam_pipeline() as p:
-        out = p | beam.Create([alike, carried]) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("early", Assignment("early", None)),
-                    ("story", Assignment("story", None)),
-                    ("roundup", Assignment("story", 0.45, "passage")),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        [alike, carried],
+        [
+            ("early", Assignment("early", None)),
+            ("story", Assignment("story", None)),
+            ("roundup", Assignment("story", 0.45, "passage")),
+        ],
+    )
 
 
 def test_joins_the_best_ranked_root_when_they_share_as_much(beam_pipeline) -> None:
     days = {"early": "2024-03-01", "later": "2024-03-02", "copy": "2024-03-03"}
     edges = [_edge("copy", "early", 0.6, days), _edge("copy", "later", 0.95, days)]  # shared: 0 both
-    with beam_pipeline() as p:
-        out = p | beam.Create(edges) | AssignClusters(rounds=2)
-        assert_that(
-            out,
-            equal_to(
-                [
-                    ("early", Assignment("early", None)),
-                    ("later", Assignment("later", None)),
-                    ("copy", Assignment("early", 0.6, "near")),
-                ]
-            ),
-        )
+    _assert_assigned(
+        beam_pipeline,
+        edges,
+        [
+            ("early", Assignment("early", None)),
+            ("later", Assignment("later", None)),
+            ("copy", Assignment("early", 0.6, "near")),
+        ],
+    )
 
 
 def test_too_few_rounds_leave_nodes_unresolved(run_counted) -> None:

@@ -42,6 +42,12 @@ def _roundup(story: str) -> str:
     )
 
 
+def _flags(p: beam.Pipeline, docs: list) -> tuple[dict, beam.PCollection]:
+    """``FlagDuplicates``' outputs for ``docs`` and its (id, duplicate_of, dup_type) of each document."""
+    out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
+    return out, out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+
+
 def _sets(text: str) -> tuple[np.ndarray, np.ndarray]:
     form = hashing_form(text)
     return shingle_hashes(form), shingle_hashes(lede_form(form, "auto"))
@@ -210,8 +216,7 @@ def test_a_roundup_running_the_first_sentence_is_its_passage(beam_pipeline, make
         make_doc("briefs", TERMINAL_BRIEFS, published="2024-03-05"),
     ]
     with beam_pipeline() as p:
-        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
-        got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+        _, got = _flags(p, docs)
         assert_that(got, equal_to([("briefs", "story", PASSAGE), ("story", None, None)]))
 
 
@@ -223,8 +228,7 @@ def test_a_roundup_is_flagged_passage_under_the_story(beam_pipeline, make_doc, s
         make_doc("other", stories.council, published="2024-03-01"),
     ]
     with beam_pipeline() as p:
-        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
-        got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+        out, got = _flags(p, docs)
         expected = [("briefs", "story", PASSAGE), ("story", None, None), ("other", None, None)]
         assert_that(got, equal_to(expected), label="Flags")
         sizes = out["clusters"] | beam.Map(lambda c: (c.cluster_id, c.size, c.passage))
@@ -257,6 +261,5 @@ def test_a_roundup_carrying_a_short_story_whole_is_its_passage(beam_pipeline, ma
         make_doc("briefs", briefs, published="2024-03-06"),
     ]
     with beam_pipeline() as p:
-        out = p | beam.Create(docs) | FlagDuplicates(bands=64, rows=2, threshold=0.5, cluster_rounds=3)
-        got = out["documents"] | beam.Map(lambda d: (d.id, d.duplicate_of, d.dup_type))
+        _, got = _flags(p, docs)
         assert_that(got, equal_to([("briefs", "story", PASSAGE), ("story", None, None)]))
