@@ -24,7 +24,7 @@ from transforms.clean import clean_record
 from transforms.cluster import canonical_rank
 from transforms.lsh import band_keys, bucket_pairs, figures_agree, verify
 from transforms.minhash import minhash_template, settings_fingerprint, signature, sketch_shingles
-from transforms.normalize import display_text, figures_and_lede, hashing_form
+from transforms.normalize import display_text, figures_and_lede_words, hashing_form
 from transforms.read import parse_json_record
 from transforms.records import Document, to_json
 
@@ -84,7 +84,7 @@ def profile(dump: Path, *, limit: int | None = None, bands: int = 42, rows: int 
         return out
 
     sigs = timed("signature", sign)
-    figs = timed("figures", lambda: [figures_and_lede(d.text) for d in docs])
+    figs = timed("figures", lambda: [figures_and_lede_words(d.text) for d in docs])
     fp = settings_fingerprint(unit="auto", size=3, char_size=5, num_perm=128, seed=1, lede_perm=30)
 
     def lsh() -> set[tuple[int, int]]:

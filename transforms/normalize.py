@@ -208,8 +208,8 @@ def figures(text: str, *, lede_only: bool = False) -> tuple[str, ...]:
 
 def figures_and_lede(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``(figures(text), figures(text, lede_only=True))``, normalizing the text once."""
-    text = _figure_text(text)
-    return _figures_in(text), _figures_in(" ".join(text.split()[:LEDE_WORDS]))
+    whole, lede, _ = figures_and_lede_words(text)
+    return whole, lede
 
 
 def figures_and_lede_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
